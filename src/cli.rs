@@ -1,0 +1,111 @@
+//! Command-line interface: parses arguments and runs one command; every failure becomes
+//! one clear line on stderr and a non-zero exit code.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::{Overrides, Settings};
+use crate::db::Db;
+use crate::error::cause_chain;
+use crate::{provision, render, startup, telemetry};
+
+#[derive(Debug, Parser)]
+#[command(name = "courseware", version, about = "Courseware server for schools and education bureaus")]
+pub struct Cli {
+    /// TOML configuration file.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Address to listen on, e.g. 127.0.0.1:8080 (port 0 picks a free port).
+    #[arg(long, global = true)]
+    pub bind: Option<String>,
+    /// Folder for the SQLite database and the blob store.
+    #[arg(long, global = true)]
+    pub data_dir: Option<PathBuf>,
+    /// sqlite://FILE or postgres://USER@HOST/DB.
+    #[arg(long, global = true)]
+    pub database_url: Option<String>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Migrate, import the demo courses on first start, and serve (the default).
+    Serve,
+    /// Run database migrations only.
+    Migrate,
+}
+
+/// Runs the parsed command and maps any error to exit code 1 with a one-line message.
+pub fn run(cli: Cli) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(dispatch(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {}", cause_chain(e.as_ref()));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn dispatch(cli: Cli) -> anyhow::Result<()> {
+    let overrides = Overrides {
+        config: cli.config,
+        bind: cli.bind,
+        data_dir: cli.data_dir,
+        database_url: cli.database_url,
+    };
+    let settings = Settings::load(&overrides, &|name| std::env::var(name).ok())?;
+    telemetry::init(&settings.log);
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(settings).await,
+        Command::Migrate => {
+            let db = open_db(&settings).await?;
+            println!("database {} is up to date", settings.backend_name());
+            db.pool.close().await;
+            Ok(())
+        }
+    }
+}
+
+/// Connects and migrates; the data folder must exist first for a SQLite file in it.
+pub async fn open_db(settings: &Settings) -> anyhow::Result<Db> {
+    provision::prepare_data_dir(&settings.data_dir)?;
+    let db = Db::connect(&settings.database_url).await?;
+    db.migrate().await?;
+    Ok(db)
+}
+
+/// Builds the whole application state: database, blob store, first-start work, templates.
+pub async fn build_state(settings: Settings) -> anyhow::Result<startup::AppState> {
+    let db = open_db(&settings).await?;
+    let store = provision::open_store(&settings)?;
+    provision::ensure_admin(&db, settings.admin_password.clone()).await?;
+    provision::import_demo_courses(&db, &store, &settings).await?;
+    let renderer = render::Renderer::new(settings.templates_dir.as_deref())?;
+    Ok(startup::AppState {
+        settings,
+        db,
+        store,
+        renderer,
+    })
+}
+
+async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let state = build_state(settings).await?;
+    let bind = state.settings.bind.clone();
+    let app = startup::Application::build(state)?;
+    let host = bind.rsplit_once(':').map_or(bind.as_str(), |(h, _)| h);
+    println!("courseware is serving on http://{host}:{}/", app.port());
+    app.run_until_stopped().await?;
+    tracing::info!("stopped");
+    Ok(())
+}

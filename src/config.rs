@@ -1,0 +1,256 @@
+//! Settings: built-in defaults, then an optional TOML file, then `COURSEWARE_*` environment, then flags.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// Effective settings after all layers are merged. `database_url` is always set.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub bind: String,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    /// A folder whose templates override the embedded ones (same relative names).
+    pub templates_dir: Option<PathBuf>,
+    /// Whether visitors who are not logged in may browse open courses.
+    pub allow_guests: bool,
+    /// Whether demo courses are imported on the first start.
+    pub import_demo: bool,
+    pub log: String,
+    pub limits: Limits,
+    /// Password for the `admin` account created on first start (environment only).
+    pub admin_password: Option<String>,
+}
+
+/// Limits applied to uploaded packages; every one can be raised by an operator.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    pub max_package_bytes: u64,
+    pub max_uncompressed_bytes: u64,
+    pub max_entries: usize,
+    pub max_ratio: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_package_bytes: 8 << 30,
+            max_uncompressed_bytes: 16 << 30,
+            max_entries: 20_000,
+            max_ratio: 200,
+        }
+    }
+}
+
+/// The TOML file's shape: every key optional, unknown keys rejected so typos are caught.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FileSettings {
+    pub bind: Option<String>,
+    pub data_dir: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub templates_dir: Option<PathBuf>,
+    pub allow_guests: Option<bool>,
+    pub import_demo: Option<bool>,
+    pub log: Option<String>,
+    pub limits: Option<Limits>,
+}
+
+/// Values given on the command line; they win over everything else.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub config: Option<PathBuf>,
+    pub bind: Option<String>,
+    pub data_dir: Option<PathBuf>,
+    pub database_url: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("config file {path} is not valid: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("environment variable {name} is not valid: {message}")]
+    Env { name: &'static str, message: String },
+    #[error("database URL must start with sqlite:// or postgres://, got {0:?}")]
+    DatabaseUrl(String),
+}
+
+impl Settings {
+    /// Merges the layers in order. `env` is passed in (not read here) so tests can supply it.
+    pub fn load(
+        overrides: &Overrides,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Settings, ConfigError> {
+        let file = match &overrides.config {
+            Some(path) => read_file(path)?,
+            None => FileSettings::default(),
+        };
+        let bind = overrides
+            .bind
+            .clone()
+            .or_else(|| env("COURSEWARE_BIND"))
+            .or(file.bind)
+            .unwrap_or_else(|| "127.0.0.1:8080".to_string());
+        let data_dir = overrides
+            .data_dir
+            .clone()
+            .or_else(|| env("COURSEWARE_DATA_DIR").map(PathBuf::from))
+            .or(file.data_dir)
+            .unwrap_or_else(|| PathBuf::from("./data"));
+        let database_url = overrides
+            .database_url
+            .clone()
+            .or_else(|| env("COURSEWARE_DATABASE_URL"))
+            .or(file.database_url)
+            .unwrap_or_else(|| default_sqlite_url(&data_dir));
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
+            return Err(ConfigError::DatabaseUrl(database_url));
+        }
+        let templates_dir = env("COURSEWARE_TEMPLATES_DIR")
+            .map(PathBuf::from)
+            .or(file.templates_dir);
+        let allow_guests = env_bool(env, "COURSEWARE_ALLOW_GUESTS")?
+            .or(file.allow_guests)
+            .unwrap_or(true);
+        let import_demo = env_bool(env, "COURSEWARE_IMPORT_DEMO")?
+            .or(file.import_demo)
+            .unwrap_or(true);
+        let log = env("COURSEWARE_LOG")
+            .or(file.log)
+            .unwrap_or_else(|| "info".to_string());
+        Ok(Settings {
+            bind,
+            data_dir,
+            database_url,
+            templates_dir,
+            allow_guests,
+            import_demo,
+            log,
+            limits: file.limits.unwrap_or_default(),
+            admin_password: env("COURSEWARE_ADMIN_PASSWORD").filter(|p| !p.is_empty()),
+        })
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        if self.database_url.starts_with("sqlite:") {
+            "sqlite"
+        } else {
+            "postgres"
+        }
+    }
+}
+
+fn read_file(path: &Path) -> Result<FileSettings, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    toml::from_str(&text).map_err(|e| ConfigError::Parse {
+        path: path.to_owned(),
+        // toml's message spans several lines with a caret; one line is what an operator reads.
+        message: e.to_string().split_whitespace().collect::<Vec<_>>().join(" "),
+    })
+}
+
+fn env_bool(
+    env: &dyn Fn(&str) -> Option<String>,
+    name: &'static str,
+) -> Result<Option<bool>, ConfigError> {
+    match env(name).as_deref() {
+        None => Ok(None),
+        Some("1" | "true" | "yes" | "on") => Ok(Some(true)),
+        Some("0" | "false" | "no" | "off") => Ok(Some(false)),
+        Some(other) => Err(ConfigError::Env {
+            name,
+            message: format!("expected true or false, got {other:?}"),
+        }),
+    }
+}
+
+fn default_sqlite_url(data_dir: &Path) -> String {
+    format!("sqlite://{}/courseware.db", data_dir.display())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn load(over: Overrides, env: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let env: HashMap<String, String> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::load(&over, &|k| env.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_use_sqlite_in_data_dir() {
+        let s = load(Overrides::default(), &[]).unwrap();
+        assert_eq!(s.bind, "127.0.0.1:8080");
+        assert_eq!(s.database_url, "sqlite://./data/courseware.db");
+        assert_eq!(s.backend_name(), "sqlite");
+    }
+
+    #[test]
+    fn layers_apply_in_order_file_env_flags() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "bind = \"0.0.0.0:1\"\ndata_dir = \"/srv/cw\"\n").unwrap();
+        let over = Overrides {
+            config: Some(path.clone()),
+            ..Default::default()
+        };
+        let s = load(over.clone(), &[]).unwrap();
+        assert_eq!(s.bind, "0.0.0.0:1");
+        assert_eq!(s.database_url, "sqlite:///srv/cw/courseware.db");
+        let s = load(over.clone(), &[("COURSEWARE_BIND", "1.2.3.4:5")]).unwrap();
+        assert_eq!(s.bind, "1.2.3.4:5");
+        let flags = Overrides {
+            bind: Some("9.9.9.9:9".into()),
+            ..over
+        };
+        let s = load(flags, &[("COURSEWARE_BIND", "1.2.3.4:5")]).unwrap();
+        assert_eq!(s.bind, "9.9.9.9:9");
+    }
+
+    #[test]
+    fn postgres_url_switches_backend() {
+        let s = load(
+            Overrides::default(),
+            &[("COURSEWARE_DATABASE_URL", "postgres://u@localhost/cw")],
+        )
+        .unwrap();
+        assert_eq!(s.backend_name(), "postgres");
+    }
+
+    #[test]
+    fn bad_toml_and_unknown_keys_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "bind = \n").unwrap();
+        let over = Overrides {
+            config: Some(path.clone()),
+            ..Default::default()
+        };
+        let err = load(over.clone(), &[]).unwrap_err().to_string();
+        assert!(err.contains("c.toml") && !err.contains('\n'), "{err}");
+        std::fs::write(&path, "bnid = \"x\"\n").unwrap();
+        let err = load(over, &[]).unwrap_err().to_string();
+        assert!(err.contains("bnid"), "{err}");
+    }
+
+    #[test]
+    fn bad_database_url_and_bool_are_rejected() {
+        let err = load(Overrides::default(), &[("COURSEWARE_DATABASE_URL", "mysql://x")]);
+        assert!(matches!(err, Err(ConfigError::DatabaseUrl(_))));
+        let err = load(Overrides::default(), &[("COURSEWARE_ALLOW_GUESTS", "maybe")]);
+        assert!(matches!(err, Err(ConfigError::Env { .. })));
+    }
+}

@@ -1,0 +1,257 @@
+//! Courses, their immutable versions, the versions' files and items.
+
+use super::{blobs, now_ms, Db, DbError, DbResult};
+
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+pub struct CourseRow {
+    pub id: i64,
+    pub slug: String,
+    pub title: String,
+    pub title_en: Option<String>,
+    pub description: String,
+    pub description_en: Option<String>,
+    pub subject: Option<String>,
+    pub grade: Option<String>,
+    pub format: String,
+    pub visibility: String,
+    pub published: i64,
+    pub school_id: Option<i64>,
+    pub latest_version_id: Option<i64>,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+pub struct ItemRow {
+    pub id: i64,
+    pub version_id: i64,
+    pub position: i64,
+    pub parent_position: Option<i64>,
+    pub identifier: String,
+    pub title: String,
+    pub title_en: Option<String>,
+    pub kind: String,
+    pub launch: Option<String>,
+    pub captions: String,
+    pub duration_seconds: Option<i64>,
+    pub required: i64,
+    pub runtime: String,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct VersionFileRow {
+    pub sha256: String,
+    pub size: i64,
+    pub created_at: i64,
+}
+
+/// A course version ready to be written: blobs are already in the store.
+pub struct NewVersion {
+    pub owner_key: String,
+    pub slug: String,
+    pub school_id: Option<i64>,
+    pub title: String,
+    pub title_en: Option<String>,
+    pub description: String,
+    pub description_en: Option<String>,
+    pub subject: Option<String>,
+    pub grade: Option<String>,
+    pub format: String,
+    pub metadata: String,
+    pub warnings: String,
+    pub created_by: Option<i64>,
+    pub files: Vec<NewFile>,
+    pub items: Vec<NewItem>,
+}
+
+pub struct NewFile {
+    pub path: String,
+    pub sha256: String,
+    pub size: i64,
+}
+
+pub struct NewItem {
+    pub parent_position: Option<i64>,
+    pub identifier: String,
+    pub title: String,
+    pub title_en: Option<String>,
+    pub kind: String,
+    pub launch: Option<String>,
+    pub captions: String,
+    pub duration_seconds: Option<i64>,
+    pub required: bool,
+    pub runtime: String,
+}
+
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct StoredVersion {
+    pub course_id: i64,
+    pub version_id: i64,
+    pub version: i64,
+}
+
+const COURSE_COLUMNS: &str = "id, slug, title, title_en, description, description_en, subject, grade, \
+     format, visibility, published, school_id, latest_version_id, updated_at";
+
+/// Writes a whole version in one transaction, so a failed import leaves nothing visible.
+#[tracing::instrument(skip_all, fields(slug = %new.slug, files = new.files.len(), items = new.items.len()))]
+pub async fn insert_version(db: &Db, new: &NewVersion) -> DbResult<StoredVersion> {
+    let now = now_ms();
+    let mut tx = db.pool.begin().await?;
+    // Writing first (not reading) matters on SQLite: a transaction that reads and then
+    // writes can fail with "database is locked" instead of waiting for another writer.
+    let (course_id,): (i64,) = sqlx::query_as(
+        "INSERT INTO courses (owner_key, slug, school_id, title, title_en, description, description_en, \
+           subject, grade, format, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) \
+         ON CONFLICT (owner_key, slug) DO UPDATE SET title = excluded.title, title_en = excluded.title_en, \
+           description = excluded.description, description_en = excluded.description_en, \
+           subject = excluded.subject, grade = excluded.grade, format = excluded.format, \
+           updated_at = excluded.updated_at \
+         RETURNING id",
+    )
+    .bind(&new.owner_key)
+    .bind(&new.slug)
+    .bind(new.school_id)
+    .bind(&new.title)
+    .bind(&new.title_en)
+    .bind(&new.description)
+    .bind(&new.description_en)
+    .bind(&new.subject)
+    .bind(&new.grade)
+    .bind(&new.format)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    let (version,): (i64,) = sqlx::query_as(
+        "SELECT CAST(COALESCE(MAX(version), 0) + 1 AS BIGINT) FROM course_versions WHERE course_id = $1",
+    )
+    .bind(course_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    let (version_id,): (i64,) = sqlx::query_as(
+        "INSERT INTO course_versions (course_id, version, format, metadata, warnings, created_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(course_id)
+    .bind(version)
+    .bind(&new.format)
+    .bind(&new.metadata)
+    .bind(&new.warnings)
+    .bind(new.created_by)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    for file in &new.files {
+        blobs::insert(&mut *tx, &file.sha256, file.size).await?;
+        sqlx::query("INSERT INTO version_files (version_id, path, sha256, size) VALUES ($1, $2, $3, $4)")
+            .bind(version_id)
+            .bind(&file.path)
+            .bind(&file.sha256)
+            .bind(file.size)
+            .execute(&mut *tx)
+            .await?;
+    }
+    for (position, item) in new.items.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO items (version_id, position, parent_position, identifier, title, title_en, kind, \
+               launch, captions, duration_seconds, required, runtime) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        )
+        .bind(version_id)
+        .bind(position as i64)
+        .bind(item.parent_position)
+        .bind(&item.identifier)
+        .bind(&item.title)
+        .bind(&item.title_en)
+        .bind(&item.kind)
+        .bind(&item.launch)
+        .bind(&item.captions)
+        .bind(item.duration_seconds)
+        .bind(item.required as i64)
+        .bind(&item.runtime)
+        .execute(&mut *tx)
+        .await?;
+    }
+    sqlx::query("UPDATE courses SET latest_version_id = $1 WHERE id = $2")
+        .bind(version_id)
+        .bind(course_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(StoredVersion {
+        course_id,
+        version_id,
+        version,
+    })
+}
+
+/// Published courses that have at least one version, ordered for the catalog.
+#[tracing::instrument(skip(db))]
+pub async fn list_published(db: &Db) -> DbResult<Vec<CourseRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COURSE_COLUMNS} FROM courses \
+         WHERE published = 1 AND latest_version_id IS NOT NULL ORDER BY title, id"
+    ))
+    .fetch_all(&db.pool)
+    .await?)
+}
+
+#[tracing::instrument(skip(db))]
+pub async fn get(db: &Db, course_id: i64) -> DbResult<CourseRow> {
+    sqlx::query_as(&format!("SELECT {COURSE_COLUMNS} FROM courses WHERE id = $1"))
+        .bind(course_id)
+        .fetch_optional(&db.pool)
+        .await?
+        .ok_or(DbError::NotFound("course"))
+}
+
+/// Items of one version in their manifest order.
+#[tracing::instrument(skip(db))]
+pub async fn items(db: &Db, version_id: i64) -> DbResult<Vec<ItemRow>> {
+    Ok(sqlx::query_as(
+        "SELECT id, version_id, position, parent_position, identifier, title, title_en, kind, launch, \
+           captions, duration_seconds, required, runtime \
+         FROM items WHERE version_id = $1 ORDER BY position",
+    )
+    .bind(version_id)
+    .fetch_all(&db.pool)
+    .await?)
+}
+
+#[tracing::instrument(skip(db))]
+pub async fn item(db: &Db, item_id: i64) -> DbResult<ItemRow> {
+    sqlx::query_as(
+        "SELECT id, version_id, position, parent_position, identifier, title, title_en, kind, launch, \
+           captions, duration_seconds, required, runtime \
+         FROM items WHERE id = $1",
+    )
+    .bind(item_id)
+    .fetch_optional(&db.pool)
+    .await?
+    .ok_or(DbError::NotFound("lesson"))
+}
+
+/// The course a version belongs to.
+pub async fn course_of_version(db: &Db, version_id: i64) -> DbResult<CourseRow> {
+    sqlx::query_as(&format!(
+        "SELECT {COURSE_COLUMNS} FROM courses WHERE id = (SELECT course_id FROM course_versions WHERE id = $1)"
+    ))
+    .bind(version_id)
+    .fetch_optional(&db.pool)
+    .await?
+    .ok_or(DbError::NotFound("course version"))
+}
+
+/// The blob behind a path inside a version, with the version's creation time (for Last-Modified).
+#[tracing::instrument(skip(db))]
+pub async fn version_file(db: &Db, version_id: i64, path: &str) -> DbResult<VersionFileRow> {
+    sqlx::query_as(
+        "SELECT f.sha256, f.size, v.created_at FROM version_files f \
+         JOIN course_versions v ON v.id = f.version_id WHERE f.version_id = $1 AND f.path = $2",
+    )
+    .bind(version_id)
+    .bind(path)
+    .fetch_optional(&db.pool)
+    .await?
+    .ok_or(DbError::NotFound("file"))
+}

@@ -1,0 +1,117 @@
+//! Small types that parse on the way in, so the rest of the code never re-checks them.
+
+use std::fmt;
+
+/// What a user may do; each role's scope (region, school) lives on the user row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Admin,
+    Bureau,
+    Teacher,
+    Student,
+    Public,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Bureau => "bureau",
+            Role::Teacher => "teacher",
+            Role::Student => "student",
+            Role::Public => "public",
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<Role, String> {
+        match text {
+            "admin" => Ok(Role::Admin),
+            "bureau" => Ok(Role::Bureau),
+            "teacher" => Ok(Role::Teacher),
+            "student" => Ok(Role::Student),
+            "public" => Ok(Role::Public),
+            other => Err(format!(
+                "unknown role {other:?}: expected admin, bureau, teacher, student or public"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A course slug: 1-64 characters of lowercase ASCII letters, digits and '-', not at the ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CourseSlug(String);
+
+impl CourseSlug {
+    pub fn parse(text: &str) -> Result<CourseSlug, String> {
+        let ok = !text.is_empty()
+            && text.len() <= 64
+            && text.bytes().all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'-'))
+            && !text.starts_with('-')
+            && !text.ends_with('-');
+        if ok {
+            Ok(CourseSlug(text.to_string()))
+        } else {
+            Err(format!(
+                "invalid course slug {text:?}: use 1-64 lowercase letters, digits and '-'"
+            ))
+        }
+    }
+
+    /// Derives a slug from any title or file name; falls back to a hash for non-Latin text.
+    pub fn derive(text: &str) -> CourseSlug {
+        let mut slug = String::new();
+        for c in text.chars().flat_map(char::to_lowercase) {
+            if c.is_ascii_alphanumeric() {
+                slug.push(c);
+            } else if !slug.ends_with('-') && !slug.is_empty() {
+                slug.push('-');
+            }
+        }
+        let slug = slug.trim_end_matches('-');
+        let slug: String = slug.chars().take(48).collect();
+        let slug = slug.trim_end_matches('-').to_string();
+        if slug.len() >= 3 {
+            CourseSlug(slug)
+        } else {
+            use sha2::Digest;
+            let digest = sha2::Sha256::digest(text.as_bytes());
+            CourseSlug(format!("course-{}", &hex::encode(digest)[..10]))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_parse_and_derive() {
+        assert!(CourseSlug::parse("rice-growing").is_ok());
+        assert!(CourseSlug::parse("Rice").is_err());
+        assert!(CourseSlug::parse("-x").is_err());
+        assert!(CourseSlug::parse("../x").is_err());
+        assert_eq!(CourseSlug::derive("Golf Explained - Run-time Basic").as_str(), "golf-explained-run-time-basic");
+        let zh = CourseSlug::derive("水稻种植");
+        assert!(zh.as_str().starts_with("course-"));
+        assert_eq!(zh, CourseSlug::derive("水稻种植"));
+    }
+
+    #[test]
+    fn roles_round_trip() {
+        for r in ["admin", "bureau", "teacher", "student", "public"] {
+            assert_eq!(Role::parse(r).unwrap().as_str(), r);
+        }
+        assert!(Role::parse("root").unwrap_err().contains("root"));
+    }
+}

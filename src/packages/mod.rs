@@ -1,0 +1,2 @@
+//! TEMPORARY: replaced by the package parsers.
+pub mod import;

@@ -1,0 +1,101 @@
+//! First-start work: the data folder, the administrator account and the demo courses.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::assets::DemoCourses;
+use crate::auth::password;
+use crate::config::Settings;
+use crate::db::{self, users, Db};
+use crate::packages::import::{self, Owner};
+use crate::storage::{BlobStore, FsBlobStore};
+
+const DEMO_IMPORTED: &str = "demo_courses_imported";
+
+/// Creates the data folder and proves it is writable, so a bad setting fails at start-up
+/// with its name rather than at the first upload.
+pub fn prepare_data_dir(dir: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| anyhow::anyhow!("cannot create data dir {}: {e}", dir.display()))?;
+    let probe = dir.join(".write-test");
+    std::fs::write(&probe, b"ok")
+        .and_then(|_| std::fs::remove_file(&probe))
+        .map_err(|e| anyhow::anyhow!("data dir {} is not writable: {e}", dir.display()))?;
+    Ok(())
+}
+
+pub fn open_store(settings: &Settings) -> anyhow::Result<Arc<FsBlobStore>> {
+    let store = FsBlobStore::open(settings.data_dir.join("blobs"))
+        .map_err(|e| anyhow::anyhow!("cannot open blob store: {e}"))?;
+    // Temp files can only be left by an import that was killed; none is running yet.
+    let swept = store.sweep_temp().map_err(|e| anyhow::anyhow!("{e}"))?;
+    if swept > 0 {
+        tracing::info!(swept, "removed temporary files of interrupted imports");
+    }
+    Ok(Arc::new(store))
+}
+
+/// Creates the `admin` account once. The password comes from `COURSEWARE_ADMIN_PASSWORD`
+/// or is generated and printed a single time; a restart never changes it.
+pub async fn ensure_admin(db: &Db, env_password: Option<String>) -> anyhow::Result<()> {
+    if users::find_by_username(db, "admin").await?.is_some() {
+        return Ok(());
+    }
+    let generated = env_password.is_none();
+    let password = env_password.unwrap_or_else(password::generate);
+    let hash = password::hash(&password)?;
+    let created = users::insert_if_absent(
+        db,
+        &users::NewUser {
+            username: "admin",
+            display_name: "管理员 Administrator",
+            password_hash: &hash,
+            role: "admin",
+            school_id: None,
+            region_id: None,
+        },
+    )
+    .await?;
+    if created && generated {
+        println!("Created the administrator account 'admin' with password: {password}");
+        println!("This password is shown only once; change it after signing in.");
+    } else if created {
+        println!("Created the administrator account 'admin' with the password from COURSEWARE_ADMIN_PASSWORD.");
+    }
+    Ok(())
+}
+
+/// Imports the demo courses embedded in the binary, once per installation.
+pub async fn import_demo_courses(db: &Db, store: &Arc<FsBlobStore>, settings: &Settings) -> anyhow::Result<()> {
+    if !settings.import_demo || db::state::get(db, DEMO_IMPORTED).await?.is_some() {
+        return Ok(());
+    }
+    let staging = tempfile::Builder::new()
+        .prefix("demo-")
+        .tempdir_in(&settings.data_dir)?;
+    let mut folders = std::collections::BTreeSet::new();
+    for name in DemoCourses::iter() {
+        let target = staging.path().join(&*name);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(&target, DemoCourses::get(&name).expect("listed").data)?;
+        if let Some((folder, _)) = name.split_once('/') {
+            folders.insert(folder.to_string());
+        }
+    }
+    let owner = Owner {
+        key: "demo".into(),
+        school_id: None,
+        created_by: None,
+    };
+    for folder in folders {
+        let path = staging.path().join(&folder);
+        let report = import::import_path(db, store, &path, &owner, &settings.limits)
+            .await
+            .map_err(|e| anyhow::anyhow!("demo course {folder}: {e}"))?;
+        tracing::info!(course_id = report.course_id, folder, "imported demo course");
+    }
+    db::state::set(db, DEMO_IMPORTED, &db::now_ms().to_string()).await?;
+    Ok(())
+}

@@ -1,0 +1,101 @@
+//! Page rendering with Tera: embedded templates, optionally overridden from a folder.
+
+use std::path::Path;
+
+use std::future::{ready, Ready};
+
+use actix_web::{dev::Payload, FromRequest, HttpRequest};
+use serde::Serialize;
+
+use crate::assets::Templates;
+use crate::i18n::{Lang, Strings};
+
+pub struct Renderer {
+    tera: tera::Tera,
+    strings: Strings,
+}
+
+impl Renderer {
+    /// Loads the embedded templates, then any same-named files from `override_dir`.
+    pub fn new(override_dir: Option<&Path>) -> anyhow::Result<Renderer> {
+        let mut tera = tera::Tera::default();
+        let mut sources: Vec<(String, String)> = Vec::new();
+        for name in Templates::iter() {
+            let file = Templates::get(&name).expect("listed template exists");
+            sources.push((name.to_string(), String::from_utf8(file.data.into_owned())?));
+        }
+        if let Some(dir) = override_dir {
+            for (name, text) in sources.iter_mut() {
+                let custom = dir.join(&*name);
+                if custom.is_file() {
+                    *text = std::fs::read_to_string(&custom).map_err(|e| {
+                        anyhow::anyhow!("cannot read template {}: {e}", custom.display())
+                    })?;
+                }
+            }
+        }
+        tera.add_raw_templates(sources)
+            .map_err(|e| anyhow::anyhow!("templates do not compile: {}", tera_chain(&e)))?;
+        tera.autoescape_on(vec![".html"]);
+        Ok(Renderer {
+            tera,
+            strings: Strings::load()?,
+        })
+    }
+
+    /// Renders `template` with `page` as `page`, the language's strings as `t`, and the
+    /// reader's language and current path (for the language switch).
+    pub fn render<P: Serialize>(
+        &self,
+        template: &str,
+        env: &PageEnv,
+        page: &P,
+    ) -> anyhow::Result<String> {
+        let mut ctx = tera::Context::new();
+        ctx.insert("page", page);
+        ctx.insert("t", self.strings.for_lang(env.lang));
+        ctx.insert("lang", env.lang.code());
+        ctx.insert("current_path", &env.path);
+        self.tera
+            .render(template, &ctx)
+            .map_err(|e| anyhow::anyhow!("rendering {template}: {}", tera_chain(&e)))
+    }
+}
+
+/// What every page needs to know about the request it answers.
+#[derive(Debug, Clone)]
+pub struct PageEnv {
+    pub lang: Lang,
+    /// Path and query of the request, for links back to it.
+    pub path: String,
+}
+
+impl PageEnv {
+    pub fn of_request(req: &HttpRequest) -> PageEnv {
+        let uri = req.uri();
+        PageEnv {
+            lang: Lang::of_request(req),
+            path: uri.path_and_query().map_or("/", |p| p.as_str()).to_string(),
+        }
+    }
+}
+
+impl FromRequest for PageEnv {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Ok(PageEnv::of_request(req)))
+    }
+}
+
+/// Tera nests the useful message several causes deep.
+fn tera_chain(err: &tera::Error) -> String {
+    let mut parts = vec![err.to_string()];
+    let mut source = std::error::Error::source(err);
+    while let Some(s) = source {
+        parts.push(s.to_string());
+        source = s.source();
+    }
+    parts.join(": ")
+}

@@ -1,0 +1,52 @@
+//! Course content and media: files of a course version, served with range support.
+
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use crate::db::courses;
+use crate::error::AppError;
+use crate::media::{self, CacheControl, ServeOptions, ServedFile};
+use crate::startup::AppState;
+use crate::storage::BlobStore;
+
+/// Uploaded HTML runs in an opaque origin: it can run its scripts but cannot read this
+/// site's cookies, storage or pages on behalf of the learner.
+const HTML_SANDBOX: &str = "sandbox allow-scripts allow-forms allow-popups allow-modals allow-downloads";
+
+#[tracing::instrument(skip_all, fields(version_id = path.0, path = %path.1))]
+pub async fn serve_content(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(i64, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (version_id, file_path) = path.into_inner();
+    let course = courses::course_of_version(&state.db, version_id).await?;
+    if course.published != 1 {
+        return Err(AppError::NotFound("course"));
+    }
+    let file = courses::version_file(&state.db, version_id, &file_path).await?;
+    let local = state
+        .store
+        .local_path(&file.sha256)
+        .map_err(|e| AppError::Internal(e.into()))?;
+    let served = ServedFile {
+        path: local,
+        len: file.size as u64,
+        sha256: file.sha256,
+        last_modified_unix: file.created_at / 1000,
+        file_name: file_path.rsplit('/').next().unwrap_or(&file_path).to_string(),
+        // A version's files never change, so its URLs can be cached for good.
+        cache_control: CacheControl::Immutable,
+    };
+    let is_html = served.file_name.ends_with(".html") || served.file_name.ends_with(".htm");
+    let mut response = media::serve(&req, served, &ServeOptions::default())
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    if is_html {
+        response.headers_mut().insert(
+            HeaderName::from_static("content-security-policy"),
+            HeaderValue::from_static(HTML_SANDBOX),
+        );
+    }
+    Ok(response)
+}

@@ -1,0 +1,97 @@
+//! The content-addressed blob store: every file is kept once, named by its SHA-256.
+//!
+//! Writers stream into a temporary file while hashing, then the file is renamed into place,
+//! so a blob path either does not exist or holds exactly the bytes its name promises.
+
+mod fs;
+
+pub use fs::FsBlobStore;
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+
+use sha2::{Digest, Sha256};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("blob store I/O error at {path}: {source}")]
+    Io { path: PathBuf, source: io::Error },
+    #[error("invalid blob name {0:?}")]
+    BadName(String),
+}
+
+pub type StorageResult<T> = Result<T, StorageError>;
+
+/// A stored blob's identity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlobId {
+    pub sha256: String,
+    pub size: u64,
+}
+
+/// Where blobs live. The filesystem store is the only one today; object storage comes later.
+pub trait BlobStore: Send + Sync {
+    /// Starts a new blob; bytes written to it are hashed as they pass.
+    fn writer(&self) -> StorageResult<BlobWriter>;
+    /// Makes a written blob durable and visible under its hash.
+    fn commit(&self, writer: BlobWriter) -> StorageResult<BlobId>;
+    /// The local file holding a blob, for range serving.
+    fn local_path(&self, sha256: &str) -> StorageResult<PathBuf>;
+    fn contains(&self, sha256: &str) -> bool;
+    fn remove(&self, sha256: &str) -> StorageResult<()>;
+    /// Every blob on disk, for garbage collection.
+    fn list(&self) -> StorageResult<Vec<String>>;
+    /// Removes temporary files left by writers that never committed (a killed import).
+    fn sweep_temp(&self) -> StorageResult<usize>;
+}
+
+/// A blob being written: a temporary file plus a running hash.
+pub struct BlobWriter {
+    pub(crate) file: std::fs::File,
+    pub(crate) temp_path: PathBuf,
+    hasher: Sha256,
+    size: u64,
+}
+
+impl BlobWriter {
+    pub(crate) fn new(file: std::fs::File, temp_path: PathBuf) -> Self {
+        BlobWriter {
+            file,
+            temp_path,
+            hasher: Sha256::new(),
+            size: 0,
+        }
+    }
+
+    pub(crate) fn finish(self) -> (std::fs::File, PathBuf, BlobId) {
+        let sha256 = hex::encode(self.hasher.finalize());
+        let id = BlobId {
+            sha256,
+            size: self.size,
+        };
+        (self.file, self.temp_path, id)
+    }
+}
+
+impl Write for BlobWriter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.file.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.size += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()
+    }
+}
+
+/// Accepts only lowercase hex SHA-256 names, so a name can never walk out of the store.
+pub fn check_name(sha256: &str) -> StorageResult<()> {
+    let ok = sha256.len() == 64 && sha256.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+    if ok {
+        Ok(())
+    } else {
+        Err(StorageError::BadName(sha256.to_string()))
+    }
+}

@@ -1,0 +1,7 @@
+//! Integration tests: the real server on port 0, on SQLite and (with TEST_DATABASE_URL) Postgres.
+
+mod browser;
+mod cli_errors;
+mod foundation;
+mod helpers;
+mod webdriver;

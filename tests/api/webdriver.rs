@@ -1,0 +1,138 @@
+//! A minimal W3C WebDriver client for headless Chromium (Debian's chromium + chromium-driver).
+//! Tests that need it print one line and skip when the browser is not installed.
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+pub struct Browser {
+    driver: Child,
+    base: String,
+    session: String,
+    http: reqwest::Client,
+    _profile: tempfile::TempDir,
+}
+
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+impl Browser {
+    /// Starts chromedriver and a fresh headless Chromium, or returns None (with a printed
+    /// reason) where they are not installed.
+    pub async fn start(test: &str) -> Option<Browser> {
+        if !std::path::Path::new(CHROMEDRIVER).exists() || !std::path::Path::new(CHROMIUM).exists() {
+            println!("SKIP {test}: chromium and chromium-driver are not installed (apt-get install chromium chromium-driver)");
+            return None;
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let driver = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let base = format!("http://127.0.0.1:{port}");
+        let http = reqwest::Client::new();
+        let profile = tempfile::tempdir().unwrap();
+        let caps = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": CHROMIUM,
+                "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                         "--disable-component-update", "--no-first-run", "--disable-quic", "--disable-sync",
+                         "--autoplay-policy=no-user-gesture-required", "--window-size=1280,900",
+                         format!("--user-data-dir={}", profile.path().display())]
+            }
+        }}});
+        let mut last_err = String::new();
+        for _ in 0..50 {
+            match http.post(format!("{base}/session")).json(&caps).send().await {
+                Ok(res) => {
+                    let body: Value = res.json().await.expect("session json");
+                    let session = body["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {body}")).to_string();
+                    return Some(Browser { driver, base, session, http, _profile: profile });
+                }
+                Err(e) => last_err = e.to_string(),
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("chromedriver did not answer: {last_err}");
+    }
+
+    async fn command(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
+        let url = format!("{}/session/{}{}", self.base, self.session, path);
+        let res = self.http.request(method, url).json(&body).send().await.expect("webdriver request");
+        let value: Value = res.json().await.expect("webdriver json");
+        if value["value"].get("error").is_some() {
+            panic!("webdriver {path}: {}", value["value"]);
+        }
+        value["value"].clone()
+    }
+
+    pub async fn goto(&self, url: &str) {
+        self.command(reqwest::Method::POST, "/url", json!({"url": url})).await;
+    }
+
+    /// Runs `script` as a function body; `return` gives the result.
+    pub async fn eval(&self, script: &str) -> Value {
+        self.command(reqwest::Method::POST, "/execute/sync", json!({"script": script, "args": []})).await
+    }
+
+    /// Runs an async script: the last argument is the callback that finishes it.
+    pub async fn eval_async(&self, script: &str) -> Value {
+        self.command(reqwest::Method::POST, "/execute/async", json!({"script": script, "args": []})).await
+    }
+
+    /// Polls `condition` (a JS expression) until it is truthy or `timeout` passes.
+    pub async fn wait_for(&self, condition: &str, timeout: Duration) -> bool {
+        let started = std::time::Instant::now();
+        while started.elapsed() < timeout {
+            if self.eval(&format!("return !!({condition});")).await.as_bool() == Some(true) {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        false
+    }
+
+    pub async fn screenshot_png(&self) -> Vec<u8> {
+        use base64_decode::decode;
+        let data = self.command(reqwest::Method::GET, "/screenshot", Value::Null).await;
+        decode(data.as_str().unwrap_or(""))
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+/// Standard base64 decoding, enough for screenshots, without another dependency.
+mod base64_decode {
+    pub fn decode(text: &str) -> Vec<u8> {
+        let value = |c: u8| -> Option<u32> {
+            Some(match c {
+                b'A'..=b'Z' => c - b'A',
+                b'a'..=b'z' => c - b'a' + 26,
+                b'0'..=b'9' => c - b'0' + 52,
+                b'+' => 62,
+                b'/' => 63,
+                _ => return None,
+            } as u32)
+        };
+        let mut out = Vec::with_capacity(text.len() * 3 / 4);
+        let (mut acc, mut bits) = (0u32, 0);
+        for v in text.bytes().filter_map(value) {
+            acc = (acc << 6) | v;
+            bits += 6;
+            if bits >= 8 {
+                bits -= 8;
+                out.push((acc >> bits) as u8);
+            }
+        }
+        out
+    }
+}
