@@ -17,8 +17,14 @@ pub enum AppError {
     NotFound(&'static str),
     #[error("{0}")]
     BadRequest(String),
+    #[error("sign in first")]
+    Unauthorized,
     #[error("you may not do this")]
     Forbidden,
+    #[error("the form is out of date or was sent from another site (missing or wrong CSRF token); reload the page and try again")]
+    CsrfRejected,
+    #[error("{0}")]
+    TooManyRequests(String),
     #[error("{0}")]
     Conflict(String),
     #[error("the request body is too large")]
@@ -38,7 +44,10 @@ impl AppError {
         match self {
             AppError::NotFound(_) => "not_found",
             AppError::BadRequest(_) => "bad_request",
+            AppError::Unauthorized => "unauthorized",
             AppError::Forbidden => "forbidden",
+            AppError::CsrfRejected => "csrf",
+            AppError::TooManyRequests(_) => "too_many_requests",
             AppError::Conflict(_) => "conflict",
             AppError::PayloadTooLarge => "payload_too_large",
             AppError::Internal(_) => "internal",
@@ -61,7 +70,9 @@ impl ResponseError for AppError {
         match self {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden | AppError::CsrfRejected => StatusCode::FORBIDDEN,
+            AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -117,6 +128,16 @@ pub fn render_error_page<B: MessageBody + 'static>(
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let status = res.status();
+    if status == StatusCode::UNAUTHORIZED {
+        let next = res.request().uri().path_and_query().map_or("/", |p| p.as_str()).to_string();
+        let location = format!("/login?next={}", percent_encoding::utf8_percent_encode(&next, percent_encoding::NON_ALPHANUMERIC));
+        let (req, _) = res.into_parts();
+        let response = HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, location))
+            .finish()
+            .map_into_right_body();
+        return Ok(ErrorHandlerResponse::Response(ServiceResponse::new(req, response)));
+    }
     let (req, res) = res.into_parts();
     let message = if status.is_client_error() {
         error_message(res.into_body())

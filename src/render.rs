@@ -37,6 +37,8 @@ impl Renderer {
         tera.add_raw_templates(sources)
             .map_err(|e| anyhow::anyhow!("templates do not compile: {}", tera_chain(&e)))?;
         tera.autoescape_on(vec![".html"]);
+        tera.register_filter("urlencode", urlencode_filter);
+        tera.set_escape_fn(escape_html);
         Ok(Renderer {
             tera,
             strings: Strings::load()?,
@@ -87,6 +89,34 @@ impl FromRequest for PageEnv {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(Ok(PageEnv::of_request(req)))
     }
+}
+
+/// Escapes the characters that matter in HTML text and quoted attributes. Tera's default
+/// also escapes '/', which makes every URL in the page source unreadable.
+fn escape_html(input: &str) -> String {
+    let mut out = String::with_capacity(input.len());
+    for c in input.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#x27;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Percent-encodes a value for use inside a URL query (Tera's built-in needs a heavy feature).
+fn urlencode_filter(
+    value: &tera::Value,
+    _: &std::collections::HashMap<String, tera::Value>,
+) -> tera::Result<tera::Value> {
+    let text = value.as_str().ok_or_else(|| tera::Error::msg("urlencode expects a string"))?;
+    Ok(tera::Value::String(
+        percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string(),
+    ))
 }
 
 /// Tera nests the useful message several causes deep.

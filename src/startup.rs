@@ -43,6 +43,7 @@ impl Application {
                 .app_data(web::QueryConfig::default().error_handler(|err, _| {
                     crate::error::AppError::BadRequest(err.to_string()).into()
                 }))
+                .wrap(crate::auth::csrf::Authenticate)
                 .wrap(ErrorHandlers::new().default_handler(render_error_page))
                 .wrap(NormalizePath::new(TrailingSlash::Trim))
                 .wrap(crate::telemetry::RequestSpan)

@@ -1,3 +1,6 @@
-//! Accounts and sign-in: password hashing today; sessions, roles and CSRF build on it.
+//! Accounts and sign-in: password hashing, sessions and API tokens, CSRF protection.
 
+pub mod csrf;
+pub mod login;
 pub mod password;
+pub mod session;

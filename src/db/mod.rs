@@ -5,6 +5,7 @@
 
 pub mod blobs;
 pub mod courses;
+pub mod sessions;
 pub mod state;
 pub mod users;
 

@@ -1,13 +1,165 @@
-//! TEMPORARY placeholder.
+//! Import: open a package, validate it, store its files as blobs, and write the course
+//! version in one transaction. A rejected package leaves nothing visible; blobs written
+//! before a failure are unreferenced and removed by `courseware gc`.
+
 use std::path::Path;
 use std::sync::Arc;
+
+use serde::Serialize;
+
+use super::{inspect, PackageError, PackageSource, ParsedPackage, Problem, ZipLimits};
 use crate::config::Limits;
+use crate::db::courses::{self, NewFile, NewItem, NewVersion};
 use crate::db::Db;
-use crate::storage::FsBlobStore;
+use crate::domain::CourseSlug;
+use crate::storage::{BlobStore, FsBlobStore};
 
-pub struct Owner { pub key: String, pub school_id: Option<i64>, pub created_by: Option<i64> }
-pub struct ImportReport { pub course_id: i64 }
+/// Who a course belongs to: `key` scopes slugs ("demo", "school:12", "global").
+#[derive(Debug, Clone)]
+pub struct Owner {
+    pub key: String,
+    pub school_id: Option<i64>,
+    pub created_by: Option<i64>,
+}
 
-pub async fn import_path(_db: &Db, _store: &Arc<FsBlobStore>, _path: &Path, _owner: &Owner, _limits: &Limits) -> anyhow::Result<ImportReport> {
-    anyhow::bail!("not yet")
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportReport {
+    pub course_id: i64,
+    pub version_id: i64,
+    pub version: i64,
+    pub format: String,
+    pub title: String,
+    pub items: usize,
+    pub warnings: Vec<Problem>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("package rejected: {}", summary(.0))]
+    Rejected(Vec<Problem>),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+fn summary(problems: &[Problem]) -> String {
+    match problems {
+        [] => "no reason given".into(),
+        [one] => one.to_string(),
+        [first, rest @ ..] => format!("{first} (and {} more problems)", rest.len()),
+    }
+}
+
+pub fn zip_limits(limits: &Limits) -> ZipLimits {
+    ZipLimits {
+        max_entries: limits.max_entries,
+        max_total_uncompressed: limits.max_uncompressed_bytes,
+        max_ratio: limits.max_ratio,
+        ..ZipLimits::default()
+    }
+}
+
+/// Imports the package at `path` (a zip or a folder); `name` is how the user called it
+/// (the uploaded file name), used for titles of packages without a manifest.
+#[tracing::instrument(skip_all, fields(path = %path.display(), owner = %owner.key))]
+pub async fn import_path(
+    db: &Db,
+    store: &Arc<FsBlobStore>,
+    path: &Path,
+    name: &str,
+    owner: &Owner,
+    limits: &Limits,
+) -> Result<ImportReport, ImportError> {
+    let (path, name, store_for_copy, zip_limits) = (path.to_owned(), name.to_owned(), store.clone(), zip_limits(limits));
+    // Inflating and hashing are CPU and disk work: keep them off the async workers.
+    let (parsed, files) = tokio::task::spawn_blocking(move || {
+        let source = PackageSource::open(&path, &zip_limits).map_err(ImportError::Rejected)?;
+        let parsed = inspect(&source, &name).map_err(ImportError::Rejected)?;
+        let files = store_files(&source, &parsed, &store_for_copy)?;
+        Ok::<_, ImportError>((parsed, files))
+    })
+    .await
+    .map_err(|e| ImportError::Internal(anyhow::anyhow!("import task failed: {e}")))??;
+    let slug = course_slug(&parsed, name_hint(&parsed)).map_err(|p| ImportError::Rejected(vec![p]))?;
+    let new = new_version(parsed.clone(), slug, owner, files);
+    let stored = courses::insert_version(db, &new).await.map_err(|e| ImportError::Internal(e.into()))?;
+    Ok(ImportReport {
+        course_id: stored.course_id,
+        version_id: stored.version_id,
+        version: stored.version,
+        format: parsed.format.as_str().to_string(),
+        title: parsed.title,
+        items: parsed.items.len(),
+        warnings: parsed.warnings,
+    })
+}
+
+fn name_hint(parsed: &ParsedPackage) -> &str {
+    parsed.metadata.get("identifier").or_else(|| parsed.metadata.get("courseId")).and_then(|v| v.as_str()).unwrap_or("")
+}
+
+/// Copies every file into the blob store, hashing once on the way.
+fn store_files(source: &PackageSource, parsed: &ParsedPackage, store: &FsBlobStore) -> Result<Vec<NewFile>, ImportError> {
+    let mut files = Vec::with_capacity(parsed.files.len());
+    for file in &parsed.files {
+        let mut writer = store.unhashed_writer().map_err(|e| ImportError::Internal(e.into()))?;
+        let (size, digest) = match source.copy_entry(&parsed.source_name(file), &mut writer) {
+            Ok(done) => done,
+            Err(PackageError::Invalid(problem)) => return Err(ImportError::Rejected(vec![problem])),
+            Err(e @ PackageError::Write { .. }) => return Err(ImportError::Internal(e.into())),
+        };
+        let sha256 = hex::encode(digest);
+        let id = store.commit(writer, Some(&sha256)).map_err(|e| ImportError::Internal(e.into()))?;
+        files.push(NewFile {
+            path: file.clone(),
+            sha256: id.sha256,
+            size: size as i64,
+        });
+    }
+    Ok(files)
+}
+
+/// The slug that makes a re-upload a new version of the same course: the native manifest's
+/// slug, else the manifest identifier, else the title.
+fn course_slug(parsed: &ParsedPackage, identifier: &str) -> Result<CourseSlug, Problem> {
+    if let Some(slug) = parsed.slug.as_deref() {
+        return CourseSlug::parse(slug).map_err(|m| Problem::new("course.toml", m));
+    }
+    let basis = if identifier.is_empty() { parsed.title.as_str() } else { identifier };
+    Ok(CourseSlug::derive(basis))
+}
+
+fn new_version(parsed: ParsedPackage, slug: CourseSlug, owner: &Owner, files: Vec<NewFile>) -> NewVersion {
+    let items = parsed
+        .items
+        .iter()
+        .map(|item| NewItem {
+            parent_position: item.parent.map(|p| p as i64),
+            identifier: item.identifier.clone(),
+            title: item.title.clone(),
+            title_en: item.title_en.clone(),
+            kind: item.kind.as_str().to_string(),
+            launch: item.launch.clone(),
+            captions: serde_json::to_string(&item.captions).unwrap_or_else(|_| "[]".into()),
+            duration_seconds: item.duration_seconds.map(i64::from),
+            required: item.required,
+            runtime: item.runtime.to_string(),
+        })
+        .collect();
+    NewVersion {
+        owner_key: owner.key.clone(),
+        slug: slug.as_str().to_string(),
+        school_id: owner.school_id,
+        title: parsed.title,
+        title_en: parsed.title_en,
+        description: parsed.description,
+        description_en: parsed.description_en,
+        subject: parsed.subject.filter(|s| !s.is_empty()),
+        grade: parsed.grade.filter(|s| !s.is_empty()),
+        format: parsed.format.as_str().to_string(),
+        metadata: parsed.metadata.to_string(),
+        warnings: serde_json::to_string(&parsed.warnings).unwrap_or_else(|_| "[]".into()),
+        created_by: owner.created_by,
+        files,
+        items,
+    }
 }

@@ -156,7 +156,12 @@ impl ItemView {
 fn item_url(row: &ItemRow) -> Option<String> {
     if row.kind == "link" {
         let runtime: serde_json::Value = serde_json::from_str(&row.runtime).ok()?;
-        return runtime.get("href").and_then(|h| h.as_str()).map(str::to_owned);
+        // Only web addresses: a `javascript:` link from a package would run in our origin.
+        return runtime
+            .get("href")
+            .and_then(|h| h.as_str())
+            .filter(|h| h.starts_with("https://") || h.starts_with("http://"))
+            .map(str::to_owned);
     }
     row.launch.as_deref().map(|launch| content_url(row.version_id, launch))
 }

@@ -33,10 +33,8 @@ impl FsBlobStore {
     fn blob_path(&self, sha256: &str) -> PathBuf {
         self.root.join(&sha256[..2]).join(&sha256[2..4]).join(sha256)
     }
-}
 
-impl BlobStore for FsBlobStore {
-    fn writer(&self) -> StorageResult<BlobWriter> {
+    fn new_writer(&self, hashed: bool) -> StorageResult<BlobWriter> {
         let name = format!("{}.part", hex::encode(rand::random::<[u8; 12]>()));
         let path = self.root.join("tmp").join(name);
         let file = std::fs::OpenOptions::new()
@@ -44,11 +42,21 @@ impl BlobStore for FsBlobStore {
             .create_new(true)
             .open(&path)
             .map_err(io_err(&path))?;
-        Ok(BlobWriter::new(file, path))
+        Ok(BlobWriter::new(file, path, hashed))
+    }
+}
+
+impl BlobStore for FsBlobStore {
+    fn writer(&self) -> StorageResult<BlobWriter> {
+        self.new_writer(true)
     }
 
-    fn commit(&self, writer: BlobWriter) -> StorageResult<BlobId> {
-        let (file, temp_path, id) = writer.finish();
+    fn unhashed_writer(&self) -> StorageResult<BlobWriter> {
+        self.new_writer(false)
+    }
+
+    fn commit(&self, writer: BlobWriter, sha256: Option<&str>) -> StorageResult<BlobId> {
+        let (file, temp_path, id) = writer.finish(sha256)?;
         let target = self.blob_path(&id.sha256);
         if target.exists() {
             // Same content already stored: the new copy is redundant.
@@ -142,7 +150,7 @@ mod tests {
         for _ in 0..2 {
             let mut w = store.writer().unwrap();
             w.write_all(b"hello").unwrap();
-            ids.push(store.commit(w).unwrap());
+            ids.push(store.commit(w, None).unwrap());
         }
         assert_eq!(ids[0], ids[1]);
         assert_eq!(

@@ -33,8 +33,12 @@ pub struct BlobId {
 pub trait BlobStore: Send + Sync {
     /// Starts a new blob; bytes written to it are hashed as they pass.
     fn writer(&self) -> StorageResult<BlobWriter>;
-    /// Makes a written blob durable and visible under its hash.
-    fn commit(&self, writer: BlobWriter) -> StorageResult<BlobId>;
+    /// Starts a new blob whose hash the caller computes itself (saves hashing twice when
+    /// the bytes are already hashed on their way in, as package import does).
+    fn unhashed_writer(&self) -> StorageResult<BlobWriter>;
+    /// Makes a written blob durable and visible under its hash: the writer's own, or for
+    /// an unhashed writer the `sha256` the caller computed over exactly the bytes written.
+    fn commit(&self, writer: BlobWriter, sha256: Option<&str>) -> StorageResult<BlobId>;
     /// The local file holding a blob, for range serving.
     fn local_path(&self, sha256: &str) -> StorageResult<PathBuf>;
     fn contains(&self, sha256: &str) -> bool;
@@ -49,34 +53,45 @@ pub trait BlobStore: Send + Sync {
 pub struct BlobWriter {
     pub(crate) file: std::fs::File,
     pub(crate) temp_path: PathBuf,
-    hasher: Sha256,
+    hasher: Option<Sha256>,
     size: u64,
 }
 
 impl BlobWriter {
-    pub(crate) fn new(file: std::fs::File, temp_path: PathBuf) -> Self {
+    pub(crate) fn new(file: std::fs::File, temp_path: PathBuf, hashed: bool) -> Self {
         BlobWriter {
             file,
             temp_path,
-            hasher: Sha256::new(),
+            hasher: hashed.then(Sha256::new),
             size: 0,
         }
     }
 
-    pub(crate) fn finish(self) -> (std::fs::File, PathBuf, BlobId) {
-        let sha256 = hex::encode(self.hasher.finalize());
+    /// Closes the writer and names the blob; fails when neither a hash was computed here
+    /// nor a valid one supplied.
+    pub(crate) fn finish(self, known: Option<&str>) -> StorageResult<(std::fs::File, PathBuf, BlobId)> {
+        let sha256 = match (self.hasher, known) {
+            (Some(h), _) => hex::encode(h.finalize()),
+            (None, Some(k)) => {
+                check_name(k)?;
+                k.to_string()
+            }
+            (None, None) => return Err(StorageError::BadName("missing hash".into())),
+        };
         let id = BlobId {
             sha256,
             size: self.size,
         };
-        (self.file, self.temp_path, id)
+        Ok((self.file, self.temp_path, id))
     }
 }
 
 impl Write for BlobWriter {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let n = self.file.write(buf)?;
-        self.hasher.update(&buf[..n]);
+        if let Some(h) = self.hasher.as_mut() {
+            h.update(&buf[..n]);
+        }
         self.size += n as u64;
         Ok(n)
     }

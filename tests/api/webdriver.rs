@@ -62,7 +62,11 @@ impl Browser {
 
     async fn command(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
         let url = format!("{}/session/{}{}", self.base, self.session, path);
-        let res = self.http.request(method, url).json(&body).send().await.expect("webdriver request");
+        let mut request = self.http.request(method, url);
+        if !body.is_null() {
+            request = request.json(&body);
+        }
+        let res = request.send().await.expect("webdriver request");
         let value: Value = res.json().await.expect("webdriver json");
         if value["value"].get("error").is_some() {
             panic!("webdriver {path}: {}", value["value"]);

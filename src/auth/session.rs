@@ -1,0 +1,153 @@
+//! Who is asking: the session cookie or a Bearer API token, resolved once per request by
+//! the [`super::csrf::Authenticate`] middleware and read by the extractors here.
+
+use std::future::{ready, Ready};
+
+use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
+use actix_web::{dev::Payload, FromRequest, HttpMessage, HttpRequest};
+use sha2::{Digest, Sha256};
+
+use crate::db::sessions;
+use crate::db::users::UserRow;
+use crate::db::{now_ms, Db, DbResult};
+use crate::domain::Role;
+use crate::error::AppError;
+
+pub const SESSION_COOKIE: &str = "cw_session";
+/// A session ends after this long without a request.
+pub const IDLE_TIMEOUT_MS: i64 = 12 * 3600 * 1000;
+/// And after this long whatever happens.
+pub const ABSOLUTE_TIMEOUT_MS: i64 = 30 * 24 * 3600 * 1000;
+
+/// A signed-in user as the request sees them.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SessionUser {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub school_id: Option<i64>,
+    pub region_id: Option<i64>,
+    /// The session's CSRF token; `None` when authenticated by an API token (no cookie, no CSRF).
+    #[serde(skip)]
+    pub csrf_token: Option<String>,
+}
+
+impl SessionUser {
+    fn from_row(row: UserRow, csrf_token: Option<String>) -> Option<SessionUser> {
+        Some(SessionUser {
+            role: Role::parse(&row.role).ok()?,
+            id: row.id,
+            username: row.username,
+            display_name: row.display_name,
+            school_id: row.school_id,
+            region_id: row.region_id,
+            csrf_token,
+        })
+    }
+}
+
+pub fn hash_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+pub fn random_token() -> String {
+    hex::encode(rand::random::<[u8; 32]>())
+}
+
+/// Resolves the request's credentials: `Authorization: Bearer` first, then the cookie.
+pub async fn resolve(db: &Db, req: &HttpRequest) -> DbResult<Option<SessionUser>> {
+    if let Some(token) = bearer_token(req) {
+        let user = sessions::find_token_user(db, &hash_token(token)).await?;
+        return Ok(user.and_then(|u| SessionUser::from_row(u, None)));
+    }
+    let Some(cookie) = req.cookie(SESSION_COOKIE) else { return Ok(None) };
+    let token_hash = hash_token(cookie.value());
+    let Some((session, user)) = sessions::find(db, &token_hash).await? else { return Ok(None) };
+    let now = now_ms();
+    if now > session.expires_at || now - session.last_seen_at > IDLE_TIMEOUT_MS {
+        sessions::delete(db, &token_hash).await?;
+        return Ok(None);
+    }
+    sessions::touch(db, &token_hash, now).await?;
+    Ok(SessionUser::from_row(user, Some(session.csrf_token)))
+}
+
+fn bearer_token(req: &HttpRequest) -> Option<&str> {
+    req.headers()
+        .get(actix_web::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+}
+
+/// Starts a new session (a fresh token, never a reused one) and returns its cookie.
+pub async fn start(db: &Db, user_id: i64, secure: bool) -> DbResult<Cookie<'static>> {
+    let token = random_token();
+    sessions::create(db, &hash_token(&token), user_id, &random_token(), now_ms() + ABSOLUTE_TIMEOUT_MS).await?;
+    Ok(session_cookie(token, secure, CookieDuration::milliseconds(ABSOLUTE_TIMEOUT_MS)))
+}
+
+/// Ends the request's session, if any, and returns a cookie that clears it.
+pub async fn end(db: &Db, req: &HttpRequest, secure: bool) -> DbResult<Cookie<'static>> {
+    if let Some(cookie) = req.cookie(SESSION_COOKIE) {
+        sessions::delete(db, &hash_token(cookie.value())).await?;
+    }
+    Ok(session_cookie(String::new(), secure, CookieDuration::ZERO))
+}
+
+fn session_cookie(value: String, secure: bool, max_age: CookieDuration) -> Cookie<'static> {
+    Cookie::build(SESSION_COOKIE, value)
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(secure)
+        .max_age(max_age)
+        .finish()
+}
+
+/// Whether the request came over HTTPS (directly or per a proxy's X-Forwarded-Proto).
+pub fn is_https(req: &HttpRequest) -> bool {
+    req.connection_info().scheme() == "https"
+}
+
+/// The signed-in user, if any. Always succeeds.
+pub struct MaybeUser(pub Option<SessionUser>);
+
+/// The signed-in user; 401 (pages: a redirect to the login page) when there is none.
+pub struct CurrentUser(pub SessionUser);
+
+/// Stored in request extensions by the middleware.
+#[derive(Clone)]
+pub(crate) struct Resolved(pub Option<SessionUser>);
+
+impl FromRequest for MaybeUser {
+    type Error = AppError;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Ok(MaybeUser(req.extensions().get::<Resolved>().and_then(|r| r.0.clone()))))
+    }
+}
+
+impl FromRequest for CurrentUser {
+    type Error = AppError;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let user = req.extensions().get::<Resolved>().and_then(|r| r.0.clone());
+        ready(user.map(CurrentUser).ok_or(AppError::Unauthorized))
+    }
+}
+
+impl CurrentUser {
+    /// Fails with 403 unless the user has one of `roles`.
+    pub fn require(&self, roles: &[Role]) -> Result<&SessionUser, AppError> {
+        if roles.contains(&self.0.role) {
+            Ok(&self.0)
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+}

@@ -1,0 +1,284 @@
+//! The server's own format: a `course.toml` beside the lesson files.
+//!
+//! ```toml
+//! format = 1
+//! slug = "math-3-fractions"
+//! title = "分数的初步认识"
+//! title_en = "Fractions"
+//! [[lessons]]
+//! id = "l1"
+//! title = "认识几分之一"
+//! kind = "video"            # video|audio|pdf|html|image|file|quiz; default from the file extension
+//! file = "videos/l1.mp4"
+//! duration_seconds = 300
+//! captions = [{ file = "videos/l1.zh-CN.vtt", lang = "zh-CN", label = "中文" }]
+//! required = true           # default
+//! ```
+
+use std::collections::HashSet;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::names::resolve_relative;
+use super::source::View;
+use super::{clean_text, Caption, ItemKind, PackageFormat, ParsedItem, ParsedPackage, Problem};
+
+const FILE: &str = "course.toml";
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CourseToml {
+    format: Option<Spanned<i64>>,
+    slug: Option<String>,
+    title: Option<Spanned<String>>,
+    title_en: Option<String>,
+    description: Option<String>,
+    description_en: Option<String>,
+    subject: Option<String>,
+    grade: Option<String>,
+    language: Option<String>,
+    #[serde(default)]
+    lessons: Vec<LessonToml>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LessonToml {
+    id: Spanned<String>,
+    title: String,
+    title_en: Option<String>,
+    kind: Option<Spanned<String>>,
+    file: Spanned<String>,
+    duration_seconds: Option<u32>,
+    #[serde(default)]
+    captions: Vec<CaptionToml>,
+    required: Option<bool>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CaptionToml {
+    file: String,
+    lang: String,
+    label: Option<String>,
+}
+
+pub(super) fn parse(view: &View) -> Result<ParsedPackage, Vec<Problem>> {
+    let bytes = view.read(FILE).map_err(|p| vec![p])?;
+    let text = std::str::from_utf8(&bytes).map_err(|e| {
+        let line = 1 + bytes[..e.valid_up_to()]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count() as u32;
+        vec![Problem::at(
+            FILE,
+            line,
+            "not valid UTF-8; save course.toml as UTF-8",
+        )]
+    })?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let lines = Lines(text);
+    let course: CourseToml = toml::from_str(text).map_err(|e| {
+        let line = e.span().map(|s| lines.at(s.start)).unwrap_or(1);
+        vec![Problem::at(FILE, line, clean_text(e.message()))]
+    })?;
+
+    let mut problems = Vec::new();
+    match &course.format {
+        None => problems.push(Problem::at(
+            FILE,
+            1,
+            "`format` is missing; write `format = 1`",
+        )),
+        Some(f) if *f.get_ref() != 1 => problems.push(Problem::at(
+            FILE,
+            lines.at(f.span().start),
+            format!(
+                "format {} is not supported; this server reads format = 1",
+                f.get_ref()
+            ),
+        )),
+        Some(_) => {}
+    }
+    let title = match &course.title {
+        Some(t) if !t.get_ref().trim().is_empty() => clean_text(t.get_ref()),
+        Some(t) => {
+            problems.push(Problem::at(
+                FILE,
+                lines.at(t.span().start),
+                "`title` is empty",
+            ));
+            String::new()
+        }
+        None => {
+            problems.push(Problem::at(FILE, 1, "`title` is missing"));
+            String::new()
+        }
+    };
+    if course.lessons.is_empty() {
+        problems.push(Problem::new(FILE, "the course has no [[lessons]]"));
+    }
+
+    let mut seen = HashSet::new();
+    let mut items = Vec::new();
+    for lesson in &course.lessons {
+        match lesson_item(view, &lines, lesson, &mut seen) {
+            Ok(item) => items.push(item),
+            Err(mut p) => problems.append(&mut p),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let nonempty = |s: &Option<String>| {
+        s.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
+    Ok(ParsedPackage {
+        format: PackageFormat::Native,
+        title,
+        title_en: nonempty(&course.title_en),
+        description: course
+            .description
+            .as_deref()
+            .unwrap_or("")
+            .trim()
+            .to_owned(),
+        description_en: nonempty(&course.description_en),
+        subject: nonempty(&course.subject),
+        grade: nonempty(&course.grade),
+        language: nonempty(&course.language),
+        slug: nonempty(&course.slug),
+        items,
+        warnings: Vec::new(),
+        files: Vec::new(),
+        metadata: serde_json::json!({ "format": 1 }),
+        root: String::new(),
+    })
+}
+
+fn lesson_item(
+    view: &View,
+    lines: &Lines,
+    lesson: &LessonToml,
+    seen: &mut HashSet<String>,
+) -> Result<ParsedItem, Vec<Problem>> {
+    let id = lesson.id.get_ref().trim();
+    let id_line = lines.at(lesson.id.span().start);
+    let mut problems = Vec::new();
+    if id.is_empty() {
+        problems.push(Problem::at(FILE, id_line, "a lesson has an empty `id`"));
+    } else if !seen.insert(id.to_owned()) {
+        problems.push(Problem::at(
+            FILE,
+            id_line,
+            format!("lesson id `{id}` is used more than once"),
+        ));
+    }
+    let file_line = lines.at(lesson.file.span().start);
+    let launch = match check_file(view, lesson.file.get_ref()) {
+        Ok(path) => Some(path),
+        Err(why) => {
+            problems.push(Problem::at(
+                FILE,
+                file_line,
+                format!("lesson `{id}`: file {why}"),
+            ));
+            None
+        }
+    };
+    let kind = match &lesson.kind {
+        None => ItemKind::from_path(lesson.file.get_ref()),
+        Some(k) => match k.get_ref().as_str() {
+            "video" => ItemKind::Video,
+            "audio" => ItemKind::Audio,
+            "pdf" => ItemKind::Pdf,
+            "html" => ItemKind::Html,
+            "image" => ItemKind::Image,
+            "file" => ItemKind::File,
+            "quiz" => ItemKind::Quiz,
+            other => {
+                problems.push(Problem::at(
+                    FILE,
+                    lines.at(k.span().start),
+                    format!("lesson `{id}`: kind `{other}` is not one of video, audio, pdf, html, image, file, quiz"),
+                ));
+                ItemKind::File
+            }
+        },
+    };
+    let mut captions = Vec::new();
+    for c in &lesson.captions {
+        match check_file(view, &c.file) {
+            Ok(file) => captions.push(Caption {
+                file,
+                lang: c.lang.trim().to_owned(),
+                label: c.label.clone().unwrap_or_else(|| c.lang.trim().to_owned()),
+            }),
+            Err(why) => problems.push(Problem::at(
+                FILE,
+                id_line,
+                format!("lesson `{id}`: caption file {why}"),
+            )),
+        }
+    }
+    if lesson.title.trim().is_empty() {
+        problems.push(Problem::at(
+            FILE,
+            id_line,
+            format!("lesson `{id}` has an empty title"),
+        ));
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    Ok(ParsedItem {
+        identifier: id.to_owned(),
+        parent: None,
+        title: clean_text(&lesson.title),
+        title_en: lesson
+            .title_en
+            .as_deref()
+            .map(clean_text)
+            .filter(|t| !t.is_empty()),
+        kind,
+        launch,
+        captions,
+        duration_seconds: lesson.duration_seconds,
+        required: lesson.required.unwrap_or(true),
+        runtime: serde_json::json!({}),
+    })
+}
+
+/// Our own format is exact: the file must exist under precisely this name.
+fn check_file(view: &View, file: &str) -> Result<String, String> {
+    let path = resolve_relative(file.trim())?;
+    if view.exists(&path) {
+        return Ok(path);
+    }
+    match view.resolve(&path) {
+        Some(near) => Err(format!(
+            "`{file}` is not in the package (did you mean `{near}`?)"
+        )),
+        None => Err(format!("`{file}` is not in the package")),
+    }
+}
+
+/// Byte offsets of the TOML text to 1-based lines.
+struct Lines<'a>(&'a str);
+
+impl Lines<'_> {
+    fn at(&self, offset: usize) -> u32 {
+        let end = offset.min(self.0.len());
+        1 + self.0.as_bytes()[..end]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count() as u32
+    }
+}
+
+#[cfg(test)]
+mod tests;

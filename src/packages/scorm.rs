@@ -1,0 +1,356 @@
+//! SCORM 1.2 and 2004 packages: the default organization's item tree, resources and launch paths.
+
+use std::collections::{HashMap, HashSet};
+
+use serde_json::{json, Map, Value};
+
+use super::detect::IMS_MANIFEST;
+use super::ims::{apply_parameters, based_href, lom_text};
+use super::names::{is_absolute_url, split_query};
+use super::outline::{flatten, folder, playable_count, Node};
+use super::scorm_runtime::item_runtime;
+use super::source::View;
+use super::xml::Element;
+use super::{ItemKind, PackageFormat, ParsedItem, ParsedPackage, Problem};
+
+struct Resource<'a> {
+    el: &'a Element,
+    /// xml:base of manifest, `<resources>` and the resource itself.
+    bases: [Option<&'a str>; 3],
+    /// href with the xml:base chain applied; `None` when the resource has none.
+    href: Option<String>,
+}
+
+struct Cx<'a> {
+    view: &'a View<'a>,
+    resources: HashMap<String, Resource<'a>>,
+    errors: Vec<Problem>,
+    warnings: Vec<Problem>,
+    /// Missing paths already reported, so one absent file is one problem.
+    missing: HashSet<String>,
+}
+
+pub(super) fn parse(
+    view: &View,
+    manifest: &Element,
+    format: PackageFormat,
+) -> Result<ParsedPackage, Vec<Problem>> {
+    let mut cx = Cx {
+        view,
+        resources: HashMap::new(),
+        errors: Vec::new(),
+        warnings: Vec::new(),
+        missing: HashSet::new(),
+    };
+    let manifest_base = manifest.attr_nonempty("base");
+    cx.collect_resources(manifest, manifest_base);
+
+    let org = cx.choose_organization(manifest);
+    let nodes: Vec<Node> = match org {
+        Some(org) => org
+            .children_named("item")
+            .filter_map(|i| cx.item(i))
+            .collect(),
+        None => Vec::new(),
+    };
+    cx.check_listed_files();
+    let items = flatten(nodes);
+    if cx.errors.is_empty() && playable_count(&items) == 0 {
+        let line = org.map(|o| o.line).unwrap_or(manifest.line);
+        cx.errors.push(Problem::at(
+            IMS_MANIFEST,
+            line,
+            "no playable item: no item of the organization launches anything",
+        ));
+    }
+    let (Some(org), true) = (org, cx.errors.is_empty()) else {
+        cx.errors.sort_by_key(|p| p.line);
+        return Err(cx.errors);
+    };
+    let title = org
+        .child("title")
+        .map(Element::text)
+        .filter(|t| !t.is_empty())
+        .or_else(|| lom_text(manifest, &["general", "title"]))
+        .unwrap_or_default();
+    Ok(ParsedPackage {
+        format,
+        title,
+        title_en: None,
+        description: lom_text(manifest, &["general", "description"]).unwrap_or_default(),
+        description_en: None,
+        subject: None,
+        grade: None,
+        language: lom_text(manifest, &["general", "language"]),
+        slug: None,
+        items,
+        warnings: cx.warnings,
+        files: Vec::new(),
+        metadata: metadata(manifest, org),
+        root: String::new(),
+    })
+}
+
+impl<'a> Cx<'a> {
+    fn collect_resources(&mut self, manifest: &'a Element, manifest_base: Option<&'a str>) {
+        let Some(resources) = manifest.child("resources") else {
+            return;
+        };
+        let resources_base = resources.attr_nonempty("base");
+        for el in resources.children_named("resource") {
+            let Some(id) = el.attr_nonempty("identifier") else {
+                self.errors.push(Problem::at(
+                    IMS_MANIFEST,
+                    el.line,
+                    "<resource> has no identifier",
+                ));
+                continue;
+            };
+            if self.resources.contains_key(id) {
+                self.warnings.push(Problem::at(
+                    IMS_MANIFEST,
+                    el.line,
+                    format!("resource identifier `{id}` is used twice; the first one counts"),
+                ));
+                continue;
+            }
+            let bases = [manifest_base, resources_base, el.attr_nonempty("base")];
+            let href = el.attr_nonempty("href").map(|h| based_href(&bases, h));
+            self.resources
+                .insert(id.to_owned(), Resource { el, bases, href });
+        }
+    }
+
+    /// The default organization; the first when `default` is missing or names nothing.
+    fn choose_organization(&mut self, manifest: &'a Element) -> Option<&'a Element> {
+        let Some(orgs_el) = manifest.child("organizations") else {
+            self.errors.push(Problem::at(
+                IMS_MANIFEST,
+                manifest.line,
+                "the manifest has no <organizations>",
+            ));
+            return None;
+        };
+        let orgs: Vec<&Element> = orgs_el.children_named("organization").collect();
+        for org in &orgs {
+            if org.attr_nonempty("identifier").is_none() {
+                self.errors.push(Problem::at(
+                    IMS_MANIFEST,
+                    org.line,
+                    "<organization> has no identifier attribute, which SCORM requires",
+                ));
+            }
+        }
+        let first = orgs.first().copied();
+        let Some(first) = first else {
+            self.errors.push(Problem::at(
+                IMS_MANIFEST,
+                orgs_el.line,
+                "<organizations> is empty: there is nothing to play",
+            ));
+            return None;
+        };
+        let Some(default) = orgs_el.attr_nonempty("default") else {
+            return Some(first);
+        };
+        match orgs
+            .iter()
+            .find(|o| o.attr("identifier").map(str::trim) == Some(default))
+        {
+            Some(org) => Some(*org),
+            None => {
+                self.warnings.push(Problem::at(
+                    IMS_MANIFEST,
+                    orgs_el.line,
+                    format!("the default organization `{default}` does not exist; using the first organization"),
+                ));
+                Some(first)
+            }
+        }
+    }
+
+    fn item(&mut self, el: &'a Element) -> Option<Node> {
+        let Some(id) = el.attr_nonempty("identifier") else {
+            self.errors.push(Problem::at(
+                IMS_MANIFEST,
+                el.line,
+                "<item> has no identifier",
+            ));
+            return None;
+        };
+        let title = el
+            .child("title")
+            .map(Element::text)
+            .filter(|t| !t.is_empty())
+            .unwrap_or_else(|| id.to_owned());
+        let children: Vec<Node> = el
+            .children_named("item")
+            .filter_map(|c| self.item(c))
+            .collect();
+        let Some(rid) = el.attr_nonempty("identifierref") else {
+            return Some(Node {
+                item: folder(id, &title),
+                children,
+            });
+        };
+        let Some(resource) = self.resources.get(rid) else {
+            self.warnings.push(Problem::at(
+                IMS_MANIFEST,
+                el.line,
+                format!("item `{id}` (\"{title}\") refers to resource `{rid}`, which does not exist; the item is skipped"),
+            ));
+            return (!children.is_empty()).then(|| Node {
+                item: folder(id, &title),
+                children,
+            });
+        };
+        let (res_el, href) = (resource.el, resource.href.clone());
+        let launch = self.launch(id, rid, res_el, href, el.attr("parameters").unwrap_or(""))?;
+        let runtime = item_runtime(el, res_el, rid);
+        let kind = if runtime["scormType"] == json!("sco") {
+            ItemKind::Sco
+        } else {
+            ItemKind::Asset
+        };
+        let item = ParsedItem {
+            identifier: id.to_owned(),
+            parent: None,
+            title,
+            title_en: None,
+            kind,
+            launch: Some(launch),
+            captions: Vec::new(),
+            duration_seconds: None,
+            required: true,
+            runtime,
+        };
+        Some(Node { item, children })
+    }
+
+    /// The launch path (with query) of an item, or an error recorded against its resource.
+    fn launch(
+        &mut self,
+        id: &str,
+        rid: &str,
+        res: &Element,
+        href: Option<String>,
+        params: &str,
+    ) -> Option<String> {
+        let Some(href) = href else {
+            let what = res
+                .attr_nonempty("scormtype")
+                .unwrap_or("resource")
+                .to_ascii_lowercase();
+            self.errors.push(Problem::at(
+                IMS_MANIFEST,
+                res.line,
+                format!("resource `{rid}` ({what}, used by item `{id}`) has no href, so there is nothing to launch"),
+            ));
+            return None;
+        };
+        if is_absolute_url(&href) {
+            return Some(apply_parameters(&href, params));
+        }
+        let (path, query) = split_query(&href);
+        match self.view.resolve(path) {
+            Some(actual) => Some(apply_parameters(&format!("{actual}{query}"), params)),
+            None => {
+                self.missing.insert(path.to_owned());
+                self.errors.push(Problem::at(
+                    IMS_MANIFEST,
+                    res.line,
+                    format!("launch file `{path}` of resource `{rid}` (item `{id}`) is not in the package"),
+                ));
+                None
+            }
+        }
+    }
+
+    /// Every `<file href>` must be in the package, and dependencies must name resources.
+    fn check_listed_files(&mut self) {
+        let mut problems = Vec::new();
+        let mut resources: Vec<(&String, &Resource)> = self.resources.iter().collect();
+        resources.sort_by_key(|(_, r)| r.el.line);
+        for (rid, res) in resources {
+            for file in res.el.children_named("file") {
+                let Some(href) = file.attr_nonempty("href") else {
+                    continue;
+                };
+                let full = based_href(&res.bases, href);
+                if is_absolute_url(&full) {
+                    continue;
+                }
+                let (path, _) = split_query(&full);
+                if self.view.resolve(path).is_none() && self.missing.insert(path.to_owned()) {
+                    problems.push(Problem::at(
+                        IMS_MANIFEST,
+                        file.line,
+                        format!("file `{path}` listed by resource `{rid}` is not in the package"),
+                    ));
+                }
+            }
+            for dep in res.el.children_named("dependency") {
+                let target = dep.attr_nonempty("identifierref").unwrap_or("");
+                if !self.resources.contains_key(target) {
+                    self.warnings.push(Problem::at(
+                        IMS_MANIFEST,
+                        dep.line,
+                        format!("resource `{rid}` depends on `{target}`, which does not exist"),
+                    ));
+                }
+            }
+        }
+        self.errors.append(&mut problems);
+    }
+}
+
+fn metadata(manifest: &Element, org: &Element) -> Value {
+    let mut m = Map::new();
+    let mut put = |k: &str, v: Option<String>| {
+        if let Some(v) = v.filter(|v| !v.is_empty()) {
+            m.insert(k.to_owned(), json!(v));
+        }
+    };
+    put(
+        "schema",
+        manifest.path(&["metadata", "schema"]).map(Element::text),
+    );
+    put(
+        "schemaversion",
+        manifest
+            .path(&["metadata", "schemaversion"])
+            .map(Element::text),
+    );
+    put(
+        "identifier",
+        manifest.attr_nonempty("identifier").map(str::to_owned),
+    );
+    put(
+        "version",
+        manifest.attr_nonempty("version").map(str::to_owned),
+    );
+    put(
+        "organization",
+        org.attr_nonempty("identifier").map(str::to_owned),
+    );
+    put(
+        "objectivesGlobalToSystem",
+        org.attr_nonempty("objectivesGlobalToSystem")
+            .map(str::to_owned),
+    );
+    put(
+        "sharedDataGlobalToSystem",
+        org.attr_nonempty("sharedDataGlobalToSystem")
+            .map(str::to_owned),
+    );
+    if let Some(seq) = org.child("sequencing") {
+        m.insert("organizationSequencing".into(), seq.to_json());
+    }
+    if let Some(coll) = manifest.child("sequencingCollection") {
+        m.insert("sequencingCollection".into(), coll.to_json());
+    }
+    Value::Object(m)
+}
+
+#[cfg(test)]
+mod tests;
