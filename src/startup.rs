@@ -50,11 +50,7 @@ impl Application {
                 .configure(routes::configure)
         })
         // Media responses are written in large chunks; Nagle's delay only hurts small ranges.
-        .on_connect(|conn, _ext| {
-            if let Some(tcp) = conn.downcast_ref::<actix_web::rt::net::TcpStream>() {
-                let _ = tcp.set_nodelay(true);
-            }
-        })
+        .tcp_nodelay(true)
         .shutdown_timeout(10)
         .listen(listener)?
         .run();

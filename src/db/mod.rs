@@ -3,8 +3,10 @@
 //! Queries go through sqlx's `Any` driver with `$1` placeholders, which SQLite and Postgres
 //! both accept, so one statement serves both; the few that must differ branch on [`Backend`].
 
+pub mod audit;
 pub mod blobs;
 pub mod courses;
+pub mod org;
 pub mod sessions;
 pub mod state;
 pub mod users;

@@ -1,6 +1,6 @@
 //! Users: creation and lookup. Passwords arrive here already hashed.
 
-use super::{now_ms, Db, DbResult};
+use super::{now_ms, Db, DbError, DbResult};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct UserRow {
@@ -51,4 +51,58 @@ pub async fn find_by_username(db: &Db, username: &str) -> DbResult<Option<UserRo
     .bind(username)
     .fetch_optional(&db.pool)
     .await?)
+}
+
+/// Inserts a user; a taken username is a conflict naming it.
+#[tracing::instrument(skip(db, user), fields(username = user.username))]
+pub async fn insert(db: &Db, user: &NewUser<'_>) -> DbResult<i64> {
+    let result: Result<(i64,), sqlx::Error> = sqlx::query_as(
+        "INSERT INTO users (username, display_name, password_hash, role, school_id, region_id, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(user.username)
+    .bind(user.display_name)
+    .bind(user.password_hash)
+    .bind(user.role)
+    .bind(user.school_id)
+    .bind(user.region_id)
+    .bind(now_ms())
+    .fetch_one(&db.pool)
+    .await;
+    match result {
+        Ok((id,)) => Ok(id),
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+            Err(DbError::Conflict(format!("username {} is taken", user.username)))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn set_password(db: &Db, user_id: i64, password_hash: &str) -> DbResult<()> {
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+        .bind(password_hash)
+        .bind(user_id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+pub async fn get(db: &Db, user_id: i64) -> DbResult<UserRow> {
+    sqlx::query_as(
+        "SELECT id, username, display_name, password_hash, role, school_id, region_id, disabled \
+         FROM users WHERE id = $1",
+    )
+    .bind(user_id)
+    .fetch_optional(&db.pool)
+    .await?
+    .ok_or(DbError::NotFound("user"))
+}
+
+/// Ids of the classes a user belongs to.
+pub async fn class_ids(db: &Db, user_id: i64) -> DbResult<Vec<i64>> {
+    let rows: Vec<(i64,)> = sqlx::query_as("SELECT class_id FROM class_members WHERE user_id = $1")
+        .bind(user_id)
+        .fetch_all(&db.pool)
+        .await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
 }

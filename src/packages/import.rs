@@ -22,6 +22,9 @@ pub struct Owner {
     pub created_by: Option<i64>,
 }
 
+/// Called with (bytes stored so far, total bytes) while files are copied into the store.
+pub type Progress = Arc<dyn Fn(u64, u64) + Send + Sync>;
+
 #[derive(Debug, Clone, Serialize)]
 pub struct ImportReport {
     pub course_id: i64,
@@ -68,13 +71,14 @@ pub async fn import_path(
     name: &str,
     owner: &Owner,
     limits: &Limits,
+    progress: Option<Progress>,
 ) -> Result<ImportReport, ImportError> {
     let (path, name, store_for_copy, zip_limits) = (path.to_owned(), name.to_owned(), store.clone(), zip_limits(limits));
     // Inflating and hashing are CPU and disk work: keep them off the async workers.
     let (parsed, files) = tokio::task::spawn_blocking(move || {
         let source = PackageSource::open(&path, &zip_limits).map_err(ImportError::Rejected)?;
         let parsed = inspect(&source, &name).map_err(ImportError::Rejected)?;
-        let files = store_files(&source, &parsed, &store_for_copy)?;
+        let files = store_files(&source, &parsed, &store_for_copy, progress)?;
         Ok::<_, ImportError>((parsed, files))
     })
     .await
@@ -98,7 +102,16 @@ fn name_hint(parsed: &ParsedPackage) -> &str {
 }
 
 /// Copies every file into the blob store, hashing once on the way.
-fn store_files(source: &PackageSource, parsed: &ParsedPackage, store: &FsBlobStore) -> Result<Vec<NewFile>, ImportError> {
+fn store_files(
+    source: &PackageSource,
+    parsed: &ParsedPackage,
+    store: &FsBlobStore,
+    progress: Option<Progress>,
+) -> Result<Vec<NewFile>, ImportError> {
+    let sizes: std::collections::HashMap<&str, u64> =
+        source.entries().iter().map(|e| (e.name.as_str(), e.size)).collect();
+    let total: u64 = parsed.files.iter().filter_map(|f| sizes.get(parsed.source_name(f).as_str())).sum();
+    let mut done = 0u64;
     let mut files = Vec::with_capacity(parsed.files.len());
     for file in &parsed.files {
         let mut writer = store.unhashed_writer().map_err(|e| ImportError::Internal(e.into()))?;
@@ -107,6 +120,10 @@ fn store_files(source: &PackageSource, parsed: &ParsedPackage, store: &FsBlobSto
             Err(PackageError::Invalid(problem)) => return Err(ImportError::Rejected(vec![problem])),
             Err(e @ PackageError::Write { .. }) => return Err(ImportError::Internal(e.into())),
         };
+        done += size;
+        if let Some(report) = &progress {
+            report(done, total.max(done));
+        }
         let sha256 = hex::encode(digest);
         let id = store.commit(writer, Some(&sha256)).map_err(|e| ImportError::Internal(e.into()))?;
         files.push(NewFile {

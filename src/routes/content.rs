@@ -9,7 +9,7 @@ use crate::media::{self, CacheControl, ServeOptions, ServedFile};
 use crate::startup::AppState;
 use crate::storage::BlobStore;
 
-/// Uploaded HTML runs in an opaque origin: it can run its scripts but cannot read this
+/// Uploaded HTML (and SVG, which can carry script) runs in an opaque origin: it can run its scripts but cannot read this
 /// site's cookies, storage or pages on behalf of the learner.
 const HTML_SANDBOX: &str = "sandbox allow-scripts allow-forms allow-popups allow-modals allow-downloads";
 
@@ -33,16 +33,17 @@ pub async fn serve_content(
         path: local,
         len: file.size as u64,
         sha256: file.sha256,
-        last_modified_unix: file.created_at / 1000,
+        last_modified: std::time::UNIX_EPOCH + std::time::Duration::from_millis(file.created_at.max(0) as u64),
         file_name: file_path.rsplit('/').next().unwrap_or(&file_path).to_string(),
         // A version's files never change, so its URLs can be cached for good.
         cache_control: CacheControl::Immutable,
     };
-    let is_html = served.file_name.ends_with(".html") || served.file_name.ends_with(".htm");
+    let lower = served.file_name.to_ascii_lowercase();
+    let is_active = [".html", ".htm", ".xhtml", ".svg", ".xml"].iter().any(|ext| lower.ends_with(ext));
     let mut response = media::serve(&req, served, &ServeOptions::default())
         .await
         .map_err(|e| AppError::Internal(e.into()))?;
-    if is_html {
+    if is_active {
         response.headers_mut().insert(
             HeaderName::from_static("content-security-policy"),
             HeaderValue::from_static(HTML_SANDBOX),

@@ -59,8 +59,12 @@ impl BlobStore for FsBlobStore {
         let (file, temp_path, id) = writer.finish(sha256)?;
         let target = self.blob_path(&id.sha256);
         if target.exists() {
-            // Same content already stored: the new copy is redundant.
+            // Same content already stored: the new copy is redundant. Touch the stored
+            // one so `gc` sees it as fresh while the import that reuses it commits.
             drop(file);
+            if let Ok(existing) = std::fs::File::options().append(true).open(&target) {
+                let _ = existing.set_modified(SystemTime::now());
+            }
             std::fs::remove_file(&temp_path).map_err(io_err(&temp_path))?;
             return Ok(id);
         }

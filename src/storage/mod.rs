@@ -5,7 +5,7 @@
 
 mod fs;
 
-pub use fs::FsBlobStore;
+pub use fs::{older_than, FsBlobStore};
 
 use std::io::{self, Write};
 use std::path::PathBuf;

@@ -1,6 +1,10 @@
 //! Command-line interface: parses arguments and runs one command; every failure becomes
 //! one clear line on stderr and a non-zero exit code.
 
+mod gc;
+mod import;
+mod org;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -36,6 +40,39 @@ pub enum Command {
     Serve,
     /// Run database migrations only.
     Migrate,
+    /// Import course packages (zip files or folders).
+    Import {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Code of the school the courses belong to.
+        #[arg(long)]
+        school: Option<String>,
+        /// Print one JSON object per package.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove blobs no course version refers to any more.
+    Gc,
+    /// Manage regions (city > county/district).
+    Region {
+        #[command(subcommand)]
+        action: org::RegionAction,
+    },
+    /// Manage schools.
+    School {
+        #[command(subcommand)]
+        action: org::SchoolAction,
+    },
+    /// Manage user accounts.
+    User {
+        #[command(subcommand)]
+        action: org::UserAction,
+    },
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        action: org::TokenAction,
+    },
 }
 
 /// Runs the parsed command and maps any error to exit code 1 with a one-line message.
@@ -73,6 +110,18 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             db.pool.close().await;
             Ok(())
         }
+        Command::Import { paths, school, json } => {
+            let rejected = import::run(&settings, &paths, school.as_deref(), json).await?;
+            if rejected > 0 {
+                anyhow::bail!("{rejected} of {} packages were rejected", paths.len());
+            }
+            Ok(())
+        }
+        Command::Gc => gc::run(&settings).await,
+        Command::Region { action } => org::region(&settings, action).await,
+        Command::School { action } => org::school(&settings, action).await,
+        Command::User { action } => org::user(&settings, action).await,
+        Command::Token { action } => org::token(&settings, action).await,
     }
 }
 
