@@ -26,6 +26,10 @@ pub enum AppError {
     #[error("{0}")]
     TooManyRequests(String),
     #[error("{0}")]
+    Gone(String),
+    #[error("the package was rejected: {}", .0.first().map(|p| p.to_string()).unwrap_or_default())]
+    Rejected(Vec<crate::packages::Problem>),
+    #[error("{0}")]
     Conflict(String),
     #[error("the request body is too large")]
     PayloadTooLarge,
@@ -37,6 +41,8 @@ pub enum AppError {
 struct ErrorBody<'a> {
     code: &'a str,
     message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    problems: Option<&'a [crate::packages::Problem]>,
 }
 
 impl AppError {
@@ -48,9 +54,20 @@ impl AppError {
             AppError::Forbidden => "forbidden",
             AppError::CsrfRejected => "csrf",
             AppError::TooManyRequests(_) => "too_many_requests",
+            AppError::Gone(_) => "gone",
+            AppError::Rejected(_) => "package_rejected",
             AppError::Conflict(_) => "conflict",
             AppError::PayloadTooLarge => "payload_too_large",
             AppError::Internal(_) => "internal",
+        }
+    }
+}
+
+impl From<crate::packages::import::ImportError> for AppError {
+    fn from(err: crate::packages::import::ImportError) -> Self {
+        match err {
+            crate::packages::import::ImportError::Rejected(problems) => AppError::Rejected(problems),
+            crate::packages::import::ImportError::Internal(e) => AppError::Internal(e),
         }
     }
 }
@@ -73,6 +90,8 @@ impl ResponseError for AppError {
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::Forbidden | AppError::CsrfRejected => StatusCode::FORBIDDEN,
             AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Gone(_) => StatusCode::GONE,
+            AppError::Rejected(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -84,9 +103,14 @@ impl ResponseError for AppError {
         if let AppError::Internal(cause) = self {
             tracing::error!(error = %cause_chain(cause.as_ref()), "internal error");
         }
+        let problems = match self {
+            AppError::Rejected(problems) => Some(problems.as_slice()),
+            _ => None,
+        };
         HttpResponse::build(self.status_code()).json(ErrorBody {
             code: self.code(),
             message: self.to_string(),
+            problems,
         })
     }
 }

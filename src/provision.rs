@@ -11,6 +11,22 @@ use crate::packages::import::{self, Owner};
 use crate::storage::{BlobStore, FsBlobStore};
 
 const DEMO_IMPORTED: &str = "demo_courses_imported";
+const MEDIA_KEY: &str = "media_signing_key";
+
+/// The key that signs media URLs, made once and kept in the database so that every
+/// instance sharing the database accepts the others' URLs.
+pub async fn media_signer(db: &Db) -> anyhow::Result<crate::auth::media_token::MediaSigner> {
+    let key = match db::state::get(db, MEDIA_KEY).await? {
+        Some(key) => key,
+        None => {
+            let fresh = hex::encode(rand::random::<[u8; 32]>());
+            db::state::insert_if_absent(db, MEDIA_KEY, &fresh).await?;
+            // Another instance may have won the race; use whichever key was stored.
+            db::state::get(db, MEDIA_KEY).await?.unwrap_or(fresh)
+        }
+    };
+    Ok(crate::auth::media_token::MediaSigner::new(key.as_bytes()))
+}
 
 /// Creates the data folder and proves it is writable, so a bad setting fails at start-up
 /// with its name rather than at the first upload.
@@ -87,6 +103,7 @@ pub async fn import_demo_courses(db: &Db, store: &Arc<FsBlobStore>, settings: &S
     let owner = Owner {
         key: "demo".into(),
         school_id: None,
+        region_id: None,
         created_by: None,
     };
     for folder in folders {

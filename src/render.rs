@@ -4,10 +4,11 @@ use std::path::Path;
 
 use std::future::{ready, Ready};
 
-use actix_web::{dev::Payload, FromRequest, HttpRequest};
+use actix_web::{dev::Payload, FromRequest, HttpMessage, HttpRequest};
 use serde::Serialize;
 
 use crate::assets::Templates;
+use crate::auth::session::{Resolved, SessionUser};
 use crate::i18n::{Lang, Strings};
 
 pub struct Renderer {
@@ -58,9 +59,22 @@ impl Renderer {
         ctx.insert("t", self.strings.for_lang(env.lang));
         ctx.insert("lang", env.lang.code());
         ctx.insert("current_path", &env.path);
+        ctx.insert("user", &env.user);
+        ctx.insert("csrf_token", &env.csrf_token);
         self.tera
             .render(template, &ctx)
             .map_err(|e| anyhow::anyhow!("rendering {template}: {}", tera_chain(&e)))
+    }
+}
+
+impl Renderer {
+    /// One interface string by its dotted key (`auth.throttled`), for messages built in code.
+    pub fn string(&self, lang: Lang, key: &str) -> String {
+        let mut value = self.strings.for_lang(lang);
+        for part in key.split('.') {
+            value = &value[part];
+        }
+        value.as_str().unwrap_or(key).to_string()
     }
 }
 
@@ -70,14 +84,20 @@ pub struct PageEnv {
     pub lang: Lang,
     /// Path and query of the request, for links back to it.
     pub path: String,
+    pub user: Option<SessionUser>,
+    /// The session's CSRF token, put into every form.
+    pub csrf_token: String,
 }
 
 impl PageEnv {
     pub fn of_request(req: &HttpRequest) -> PageEnv {
         let uri = req.uri();
+        let user = req.extensions().get::<Resolved>().and_then(|r| r.0.clone());
         PageEnv {
             lang: Lang::of_request(req),
             path: uri.path_and_query().map_or("/", |p| p.as_str()).to_string(),
+            csrf_token: user.as_ref().and_then(|u| u.csrf_token.clone()).unwrap_or_default(),
+            user,
         }
     }
 }

@@ -7,6 +7,7 @@ use actix_web::dev::Server;
 use actix_web::middleware::{ErrorHandlers, NormalizePath, TrailingSlash};
 use actix_web::{web, App, HttpServer};
 
+use crate::auth::media_token::MediaSigner;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::error::render_error_page;
@@ -20,6 +21,7 @@ pub struct AppState {
     pub db: Db,
     pub store: Arc<FsBlobStore>,
     pub renderer: Renderer,
+    pub signer: MediaSigner,
 }
 
 pub struct Application {

@@ -2,5 +2,7 @@
 
 pub mod csrf;
 pub mod login;
+pub mod media_token;
+pub mod policy;
 pub mod password;
 pub mod session;

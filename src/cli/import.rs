@@ -18,9 +18,9 @@ pub async fn run(settings: &Settings, paths: &[PathBuf], school: Option<&str>, j
             let school = org::school_by_code(&db, code)
                 .await
                 .map_err(|_| anyhow::anyhow!("school {code} does not exist (add it with `courseware school add`)"))?;
-            Owner { key: format!("school:{}", school.id), school_id: Some(school.id), created_by: None }
+            Owner { key: format!("school:{}", school.id), school_id: Some(school.id), region_id: Some(school.region_id), created_by: None }
         }
-        None => Owner { key: "global".into(), school_id: None, created_by: None },
+        None => Owner { key: "global".into(), school_id: None, region_id: None, created_by: None },
     };
     let mut rejected = 0;
     for path in paths {

@@ -140,11 +140,13 @@ pub async fn build_state(settings: Settings) -> anyhow::Result<startup::AppState
     provision::ensure_admin(&db, settings.admin_password.clone()).await?;
     provision::import_demo_courses(&db, &store, &settings).await?;
     let renderer = render::Renderer::new(settings.templates_dir.as_deref())?;
+    let signer = provision::media_signer(&db).await?;
     Ok(startup::AppState {
         settings,
         db,
         store,
         renderer,
+        signer,
     })
 }
 

@@ -16,6 +16,7 @@ pub struct CourseRow {
     pub visibility: String,
     pub published: i64,
     pub school_id: Option<i64>,
+    pub region_id: Option<i64>,
     pub latest_version_id: Option<i64>,
     pub updated_at: i64,
 }
@@ -49,6 +50,7 @@ pub struct NewVersion {
     pub owner_key: String,
     pub slug: String,
     pub school_id: Option<i64>,
+    pub region_id: Option<i64>,
     pub title: String,
     pub title_en: Option<String>,
     pub description: String,
@@ -89,8 +91,8 @@ pub struct StoredVersion {
     pub version: i64,
 }
 
-const COURSE_COLUMNS: &str = "id, slug, title, title_en, description, description_en, subject, grade, \
-     format, visibility, published, school_id, latest_version_id, updated_at";
+const COURSE_COLUMNS: &str = "c.id, c.slug, c.title, c.title_en, c.description, c.description_en, c.subject, \
+     c.grade, c.format, c.visibility, c.published, c.school_id, c.region_id, c.latest_version_id, c.updated_at";
 
 /// Writes a whole version in one transaction, so a failed import leaves nothing visible.
 #[tracing::instrument(skip_all, fields(slug = %new.slug, files = new.files.len(), items = new.items.len()))]
@@ -101,9 +103,10 @@ pub async fn insert_version(db: &Db, new: &NewVersion) -> DbResult<StoredVersion
     // writes can fail with "database is locked" instead of waiting for another writer.
     let (course_id,): (i64,) = sqlx::query_as(
         "INSERT INTO courses (owner_key, slug, school_id, title, title_en, description, description_en, \
-           subject, grade, format, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) \
+           subject, grade, format, created_at, updated_at, search_text, region_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13) \
          ON CONFLICT (owner_key, slug) DO UPDATE SET title = excluded.title, title_en = excluded.title_en, \
+           search_text = excluded.search_text, \
            description = excluded.description, description_en = excluded.description_en, \
            subject = excluded.subject, grade = excluded.grade, format = excluded.format, \
            updated_at = excluded.updated_at \
@@ -120,6 +123,8 @@ pub async fn insert_version(db: &Db, new: &NewVersion) -> DbResult<StoredVersion
     .bind(&new.grade)
     .bind(&new.format)
     .bind(now)
+    .bind(search_text(new))
+    .bind(new.region_id)
     .fetch_one(&mut *tx)
     .await?;
     let (version,): (i64,) = sqlx::query_as(
@@ -185,20 +190,91 @@ pub async fn insert_version(db: &Db, new: &NewVersion) -> DbResult<StoredVersion
     })
 }
 
-/// Published courses that have at least one version, ordered for the catalog.
-#[tracing::instrument(skip(db))]
-pub async fn list_published(db: &Db) -> DbResult<Vec<CourseRow>> {
-    Ok(sqlx::query_as(&format!(
-        "SELECT {COURSE_COLUMNS} FROM courses \
-         WHERE published = 1 AND latest_version_id IS NOT NULL ORDER BY title, id"
+/// Lowercased text searched by the catalog: titles and descriptions in both languages.
+fn search_text(new: &NewVersion) -> String {
+    [Some(&new.title), new.title_en.as_ref(), Some(&new.description), new.description_en.as_ref()]
+        .into_iter()
+        .flatten()
+        .map(|s| s.to_lowercase())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Catalog filters; `None` means "any".
+#[derive(Debug, Default, Clone)]
+pub struct CatalogFilter {
+    pub q: Option<String>,
+    pub subject: Option<String>,
+    pub grade: Option<String>,
+    pub format: Option<String>,
+    pub school_id: Option<i64>,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+/// One page of the courses matching `filter` among those `visible_sql` lets the reader see,
+/// and the total count. Search is a case-insensitive substring match, which works for
+/// Chinese text without word segmentation (indexed by pg_trgm on Postgres).
+#[tracing::instrument(skip(db, visible_sql))]
+pub async fn catalog(db: &Db, visible_sql: &str, filter: &CatalogFilter) -> DbResult<(Vec<CourseRow>, i64)> {
+    let pattern = filter.q.as_deref().map(|q| {
+        let escaped = q.trim().to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        format!("%{escaped}%")
+    });
+    let condition = format!(
+        "{visible_sql} AND ($1 IS NULL OR c.search_text LIKE $1 ESCAPE '\\') AND ($2 IS NULL OR c.subject = $2) \
+         AND ($3 IS NULL OR c.grade = $3) AND ($4 IS NULL OR c.format = $4) AND ($5 IS NULL OR c.school_id = $5)"
+    );
+    let (total,): (i64,) = sqlx::query_as(&format!("SELECT CAST(COUNT(*) AS BIGINT) FROM courses c WHERE {condition}"))
+        .bind(&pattern)
+        .bind(&filter.subject)
+        .bind(&filter.grade)
+        .bind(&filter.format)
+        .bind(filter.school_id)
+        .fetch_one(&db.pool)
+        .await?;
+    let rows = sqlx::query_as(&format!(
+        "SELECT {COURSE_COLUMNS} FROM courses c WHERE {condition} ORDER BY c.title, c.id LIMIT $6 OFFSET $7"
+    ))
+    .bind(&pattern)
+    .bind(&filter.subject)
+    .bind(&filter.grade)
+    .bind(&filter.format)
+    .bind(filter.school_id)
+    .bind(filter.per_page)
+    .bind((filter.page.max(1) - 1) * filter.per_page)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok((rows, total))
+}
+
+/// Distinct subjects and grades among visible courses, for the catalog's filter menus.
+pub async fn facets(db: &Db, visible_sql: &str) -> DbResult<(Vec<String>, Vec<String>)> {
+    let subjects: Vec<(String,)> = sqlx::query_as(&format!(
+        "SELECT DISTINCT c.subject FROM courses c WHERE {visible_sql} AND c.subject IS NOT NULL ORDER BY c.subject"
     ))
     .fetch_all(&db.pool)
-    .await?)
+    .await?;
+    let grades: Vec<(String,)> = sqlx::query_as(&format!(
+        "SELECT DISTINCT c.grade FROM courses c WHERE {visible_sql} AND c.grade IS NOT NULL ORDER BY c.grade"
+    ))
+    .fetch_all(&db.pool)
+    .await?;
+    Ok((subjects.into_iter().map(|r| r.0).collect(), grades.into_iter().map(|r| r.0).collect()))
+}
+
+/// Classes a course is assigned to (for `classes` visibility).
+pub async fn course_classes(db: &Db, course_id: i64) -> DbResult<Vec<i64>> {
+    let rows: Vec<(i64,)> = sqlx::query_as("SELECT class_id FROM course_classes WHERE course_id = $1")
+        .bind(course_id)
+        .fetch_all(&db.pool)
+        .await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
 }
 
 #[tracing::instrument(skip(db))]
 pub async fn get(db: &Db, course_id: i64) -> DbResult<CourseRow> {
-    sqlx::query_as(&format!("SELECT {COURSE_COLUMNS} FROM courses WHERE id = $1"))
+    sqlx::query_as(&format!("SELECT {COURSE_COLUMNS} FROM courses c WHERE c.id = $1"))
         .bind(course_id)
         .fetch_optional(&db.pool)
         .await?
@@ -234,7 +310,7 @@ pub async fn item(db: &Db, item_id: i64) -> DbResult<ItemRow> {
 /// The course a version belongs to.
 pub async fn course_of_version(db: &Db, version_id: i64) -> DbResult<CourseRow> {
     sqlx::query_as(&format!(
-        "SELECT {COURSE_COLUMNS} FROM courses WHERE id = (SELECT course_id FROM course_versions WHERE id = $1)"
+        "SELECT {COURSE_COLUMNS} FROM courses c WHERE c.id = (SELECT course_id FROM course_versions WHERE id = $1)"
     ))
     .bind(version_id)
     .fetch_optional(&db.pool)
@@ -254,4 +330,44 @@ pub async fn version_file(db: &Db, version_id: i64, path: &str) -> DbResult<Vers
     .fetch_optional(&db.pool)
     .await?
     .ok_or(DbError::NotFound("file"))
+}
+
+/// Courses a teacher (their school's) or an admin (all) manages, unpublished included.
+pub async fn managed(db: &Db, school_id: Option<i64>, all: bool) -> DbResult<Vec<CourseRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COURSE_COLUMNS} FROM courses c WHERE c.latest_version_id IS NOT NULL \
+         AND ($1 = 1 OR c.school_id = $2) ORDER BY c.updated_at DESC, c.id DESC"
+    ))
+    .bind(all as i64)
+    .bind(school_id)
+    .fetch_all(&db.pool)
+    .await?)
+}
+
+pub async fn update_settings(db: &Db, course_id: i64, published: bool, visibility: &str) -> DbResult<()> {
+    sqlx::query("UPDATE courses SET published = $1, visibility = $2, updated_at = $3 WHERE id = $4")
+        .bind(published as i64)
+        .bind(visibility)
+        .bind(now_ms())
+        .bind(course_id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// Removes a course with all its versions, items and file references in one transaction;
+/// blobs no other version uses become garbage for `courseware gc`.
+pub async fn delete(db: &Db, course_id: i64) -> DbResult<()> {
+    let mut tx = db.pool.begin().await?;
+    for sql in [
+        "DELETE FROM course_classes WHERE course_id = $1",
+        "DELETE FROM items WHERE version_id IN (SELECT id FROM course_versions WHERE course_id = $1)",
+        "DELETE FROM version_files WHERE version_id IN (SELECT id FROM course_versions WHERE course_id = $1)",
+        "DELETE FROM course_versions WHERE course_id = $1",
+        "DELETE FROM courses WHERE id = $1",
+    ] {
+        sqlx::query(sql).bind(course_id).execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }

@@ -123,3 +123,15 @@ pub async fn region_subtree(db: &Db, region_id: i64) -> DbResult<Vec<i64>> {
     }
     Ok(ids)
 }
+
+/// Schools whose region is one of `region_ids`.
+pub async fn schools_in_regions(db: &Db, region_ids: &[i64]) -> DbResult<Vec<i64>> {
+    if region_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list = region_ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    let rows: Vec<(i64,)> = sqlx::query_as(&format!("SELECT id FROM schools WHERE region_id IN ({list})"))
+        .fetch_all(&db.pool)
+        .await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}

@@ -23,3 +23,13 @@ pub async fn set(db: &Db, key: &str, value: &str) -> DbResult<()> {
     .await?;
     Ok(())
 }
+
+/// Stores a value unless the key is already set (first writer wins).
+pub async fn insert_if_absent(db: &Db, key: &str, value: &str) -> DbResult<()> {
+    sqlx::query("INSERT INTO app_state (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
+        .bind(key)
+        .bind(value)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}

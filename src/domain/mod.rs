@@ -75,14 +75,16 @@ impl CourseSlug {
             }
         }
         let slug = slug.trim_end_matches('-');
-        let slug: String = slug.chars().take(48).collect();
-        let slug = slug.trim_end_matches('-').to_string();
-        if slug.len() >= 3 {
-            CourseSlug(slug)
+        use sha2::Digest;
+        let digest = hex::encode(sha2::Sha256::digest(text.as_bytes()));
+        if slug.len() < 3 {
+            CourseSlug(format!("course-{}", &digest[..10]))
+        } else if slug.len() > 48 {
+            // Long identifiers (URLs) often share a prefix: keep the hash so they stay apart.
+            let head: String = slug.chars().take(37).collect();
+            CourseSlug(format!("{}-{}", head.trim_end_matches('-'), &digest[..10]))
         } else {
-            use sha2::Digest;
-            let digest = sha2::Sha256::digest(text.as_bytes());
-            CourseSlug(format!("course-{}", &hex::encode(digest)[..10]))
+            CourseSlug(slug.to_string())
         }
     }
 
@@ -105,6 +107,10 @@ mod tests {
         let zh = CourseSlug::derive("水稻种植");
         assert!(zh.as_str().starts_with("course-"));
         assert_eq!(zh, CourseSlug::derive("水稻种植"));
+        let a = CourseSlug::derive("https://w3id.org/xapi/cmi5/catapult/lts/course/geology-intro-single-au-basic");
+        let b = CourseSlug::derive("https://w3id.org/xapi/cmi5/catapult/lts/course/geology-intro-masteryscore");
+        assert_ne!(a, b);
+        assert!(a.as_str().len() <= 48 && CourseSlug::parse(a.as_str()).is_ok());
     }
 
     #[test]

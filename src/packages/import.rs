@@ -19,6 +19,8 @@ use crate::storage::{BlobStore, FsBlobStore};
 pub struct Owner {
     pub key: String,
     pub school_id: Option<i64>,
+    /// The region a region-wide course is shared in (the school's region by default).
+    pub region_id: Option<i64>,
     pub created_by: Option<i64>,
 }
 
@@ -166,6 +168,7 @@ fn new_version(parsed: ParsedPackage, slug: CourseSlug, owner: &Owner, files: Ve
         owner_key: owner.key.clone(),
         slug: slug.as_str().to_string(),
         school_id: owner.school_id,
+        region_id: owner.region_id,
         title: parsed.title,
         title_en: parsed.title_en,
         description: parsed.description,

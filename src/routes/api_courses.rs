@@ -3,30 +3,38 @@
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
 
-use crate::db::courses;
+use crate::auth::policy::Scope;
 use crate::error::AppError;
 use crate::i18n::Lang;
-use crate::routes::courses::load_course;
+use crate::routes::courses::{catalog, load_course, CatalogQuery};
 use crate::routes::views::{CourseView, ItemView};
 use crate::startup::AppState;
 
 #[derive(Serialize)]
 struct CourseList {
     courses: Vec<CourseView>,
+    total: i64,
+    page: i64,
+    pages: i64,
 }
 
 #[derive(Serialize)]
 struct CourseDetail {
     #[serde(flatten)]
     course: CourseView,
+    can_manage: bool,
     items: Vec<ItemView>,
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn list_courses(state: web::Data<AppState>, lang: Lang) -> Result<HttpResponse, AppError> {
-    let rows = courses::list_published(&state.db).await?;
-    let courses = rows.into_iter().map(|r| CourseView::new(r, lang)).collect();
-    Ok(HttpResponse::Ok().json(CourseList { courses }))
+pub async fn list_courses(
+    state: web::Data<AppState>,
+    lang: Lang,
+    scope: Scope,
+    query: web::Query<CatalogQuery>,
+) -> Result<HttpResponse, AppError> {
+    let page = catalog(&state, &scope, &query, lang).await?;
+    Ok(HttpResponse::Ok().json(CourseList { courses: page.courses, total: page.total, page: page.page, pages: page.pages }))
 }
 
 #[tracing::instrument(skip_all, fields(course_id = *course_id))]
@@ -34,7 +42,8 @@ pub async fn get_course(
     state: web::Data<AppState>,
     course_id: web::Path<i64>,
     lang: Lang,
+    scope: Scope,
 ) -> Result<HttpResponse, AppError> {
-    let (course, items) = load_course(&state, *course_id, lang).await?;
-    Ok(HttpResponse::Ok().json(CourseDetail { course, items }))
+    let (course, items, can_manage) = load_course(&state, &scope, *course_id, lang).await?;
+    Ok(HttpResponse::Ok().json(CourseDetail { course, can_manage, items }))
 }

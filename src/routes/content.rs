@@ -3,6 +3,7 @@
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{web, HttpRequest, HttpResponse};
 
+use crate::auth::media_token::{now_secs, TokenError};
 use crate::db::courses;
 use crate::error::AppError;
 use crate::media::{self, CacheControl, ServeOptions, ServedFile};
@@ -13,16 +14,21 @@ use crate::storage::BlobStore;
 /// site's cookies, storage or pages on behalf of the learner.
 const HTML_SANDBOX: &str = "sandbox allow-scripts allow-forms allow-popups allow-modals allow-downloads";
 
-#[tracing::instrument(skip_all, fields(version_id = path.0, path = %path.1))]
+/// Serves one file of a course version. The signed token in the path is the authorization:
+/// pages hand it out only to readers who may see the course (see `auth::policy`).
+#[tracing::instrument(skip_all, fields(version_id = path.0, path = %path.2))]
 pub async fn serve_content(
     req: HttpRequest,
     state: web::Data<AppState>,
-    path: web::Path<(i64, String)>,
+    path: web::Path<(i64, String, String)>,
 ) -> Result<HttpResponse, AppError> {
-    let (version_id, file_path) = path.into_inner();
-    let course = courses::course_of_version(&state.db, version_id).await?;
-    if course.published != 1 {
-        return Err(AppError::NotFound("course"));
+    let (version_id, token, file_path) = path.into_inner();
+    match state.signer.verify(version_id, &token, now_secs()) {
+        Ok(()) => {}
+        Err(TokenError::Expired) => {
+            return Err(AppError::Gone("this media link has expired; reload the lesson page".into()))
+        }
+        Err(_) => return Err(AppError::Forbidden),
     }
     let file = courses::version_file(&state.db, version_id, &file_path).await?;
     let local = state

@@ -1,18 +1,42 @@
 //! Course pages: the catalog, a course with its lessons, and one lesson.
 
 use actix_web::{web, HttpResponse};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use crate::db::courses;
+use crate::auth::media_token::now_secs;
+use crate::auth::policy::Scope;
+use crate::db::courses::{self, CatalogFilter};
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::render::PageEnv;
 use crate::routes::views::{CourseView, ItemView};
 use crate::startup::AppState;
 
+const PER_PAGE: i64 = 24;
+
+#[derive(Debug, Deserialize)]
+pub struct CatalogQuery {
+    pub q: Option<String>,
+    pub subject: Option<String>,
+    pub grade: Option<String>,
+    pub format: Option<String>,
+    pub school: Option<String>,
+    pub page: Option<i64>,
+}
+
 #[derive(Serialize)]
-struct CatalogPage {
-    courses: Vec<CourseView>,
+pub(crate) struct CatalogPage {
+    pub courses: Vec<CourseView>,
+    pub total: i64,
+    pub page: i64,
+    pub pages: i64,
+    pub subjects: Vec<String>,
+    pub grades: Vec<String>,
+    pub formats: Vec<&'static str>,
+    pub q: String,
+    pub subject: String,
+    pub grade: String,
+    pub format: String,
 }
 
 #[derive(Serialize)]
@@ -20,6 +44,7 @@ struct CoursePage {
     course: CourseView,
     items: Vec<ItemView>,
     first_lesson: Option<String>,
+    can_manage: bool,
 }
 
 #[derive(Serialize)]
@@ -35,12 +60,51 @@ pub(crate) fn html(body: String) -> HttpResponse {
     HttpResponse::Ok().content_type("text/html; charset=utf-8").body(body)
 }
 
-#[tracing::instrument(skip_all)]
-pub async fn list_courses(state: web::Data<AppState>, env: PageEnv) -> Result<HttpResponse, AppError> {
-    let rows = courses::list_published(&state.db).await?;
-    let page = CatalogPage {
-        courses: rows.into_iter().map(|r| CourseView::new(r, env.lang)).collect(),
+fn nonempty(v: &Option<String>) -> Option<String> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned)
+}
+
+/// Runs the catalog query for pages and the API alike.
+pub(crate) async fn catalog(state: &AppState, scope: &Scope, query: &CatalogQuery, lang: Lang) -> Result<CatalogPage, AppError> {
+    let school_id = match nonempty(&query.school) {
+        Some(code) => Some(crate::db::org::school_by_code(&state.db, &code).await?.id),
+        None => None,
     };
+    let filter = CatalogFilter {
+        q: nonempty(&query.q),
+        subject: nonempty(&query.subject),
+        grade: nonempty(&query.grade),
+        format: nonempty(&query.format),
+        school_id,
+        page: query.page.unwrap_or(1).max(1),
+        per_page: PER_PAGE,
+    };
+    let visible = scope.sql_condition();
+    let (rows, total) = courses::catalog(&state.db, &visible, &filter).await?;
+    let (subjects, grades) = courses::facets(&state.db, &visible).await?;
+    Ok(CatalogPage {
+        courses: rows.into_iter().map(|r| CourseView::new(r, lang)).collect(),
+        total,
+        page: filter.page,
+        pages: ((total + PER_PAGE - 1) / PER_PAGE).max(1),
+        subjects,
+        grades,
+        formats: vec!["native", "scorm12", "scorm2004", "cmi5", "imscc", "plain"],
+        q: filter.q.unwrap_or_default(),
+        subject: filter.subject.unwrap_or_default(),
+        grade: filter.grade.unwrap_or_default(),
+        format: filter.format.unwrap_or_default(),
+    })
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn list_courses(
+    state: web::Data<AppState>,
+    env: PageEnv,
+    scope: Scope,
+    query: web::Query<CatalogQuery>,
+) -> Result<HttpResponse, AppError> {
+    let page = catalog(&state, &scope, &query, env.lang).await?;
     Ok(html(state.renderer.render("catalog/index.html", &env, &page)?))
 }
 
@@ -49,10 +113,11 @@ pub async fn show_course(
     state: web::Data<AppState>,
     course_id: web::Path<i64>,
     env: PageEnv,
+    scope: Scope,
 ) -> Result<HttpResponse, AppError> {
-    let (course, items) = load_course(&state, *course_id, env.lang).await?;
+    let (course, items, can_manage) = load_course(&state, &scope, *course_id, env.lang).await?;
     let first_lesson = items.iter().find(|i| i.kind != "folder").map(|i| i.page_url.clone());
-    let page = CoursePage { course, items, first_lesson };
+    let page = CoursePage { course, items, first_lesson, can_manage };
     Ok(html(state.renderer.render("courses/show.html", &env, &page)?))
 }
 
@@ -61,9 +126,10 @@ pub async fn show_lesson(
     state: web::Data<AppState>,
     path: web::Path<(i64, i64)>,
     env: PageEnv,
+    scope: Scope,
 ) -> Result<HttpResponse, AppError> {
     let (course_id, item_id) = path.into_inner();
-    let (course, items) = load_course(&state, course_id, env.lang).await?;
+    let (course, mut items, _) = load_course(&state, &scope, course_id, env.lang).await?;
     let index = items
         .iter()
         .position(|i| i.id == item_id && i.kind != "folder")
@@ -72,22 +138,27 @@ pub async fn show_lesson(
     let at = lessons.iter().position(|&i| i == index).unwrap_or(0);
     let prev = at.checked_sub(1).map(|p| items[lessons[p]].page_url.clone());
     let next = lessons.get(at + 1).map(|&n| items[n].page_url.clone());
-    let item = ItemView::list(course_id, vec![courses::item(&state.db, item_id).await?], env.lang).remove(0);
+    let item = items.remove(index);
     let page = LessonPage { course, item, items, prev, next };
     Ok(html(state.renderer.render("lessons/show.html", &env, &page)?))
 }
 
-/// A published course and the items of its latest version; unpublished courses are not found.
+/// A course the reader may see and the items of its latest version, with signed media URLs.
+/// Courses the reader may not see are "not found", so ids reveal nothing.
 pub(crate) async fn load_course(
     state: &AppState,
+    scope: &Scope,
     course_id: i64,
     lang: Lang,
-) -> Result<(CourseView, Vec<ItemView>), AppError> {
+) -> Result<(CourseView, Vec<ItemView>, bool), AppError> {
     let row = courses::get(&state.db, course_id).await?;
-    let version_id = match (row.published, row.latest_version_id) {
-        (1, Some(v)) => v,
-        _ => return Err(AppError::NotFound("course")),
-    };
+    let classes = courses::course_classes(&state.db, course_id).await?;
+    if !scope.can_view(&row, &classes) {
+        return Err(AppError::NotFound("course"));
+    }
+    let can_manage = scope.can_manage(&row);
+    let version_id = row.latest_version_id.ok_or(AppError::NotFound("course"))?;
     let items = courses::items(&state.db, version_id).await?;
-    Ok((CourseView::new(row, lang), ItemView::list(course_id, items, lang)))
+    let token = state.signer.issue(version_id, now_secs());
+    Ok((CourseView::new(row, lang), ItemView::list(course_id, items, lang, &token), can_manage))
 }

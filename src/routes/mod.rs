@@ -1,10 +1,13 @@
 //! The route table. Handlers live in one module per area and stay thin.
 
+mod accounts;
 mod api_courses;
+mod api_packages;
 mod assets;
 mod content;
 mod courses;
 mod health;
+pub mod teach;
 pub mod views;
 
 use actix_web::{web, HttpResponse};
@@ -15,15 +18,27 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(courses::list_courses))
         .route("/courses/{course_id}", web::get().to(courses::show_course))
         .route("/courses/{course_id}/lessons/{item_id}", web::get().to(courses::show_lesson))
-        .route("/content/{version_id}/{path:.+}", web::get().to(content::serve_content))
-        .route("/content/{version_id}/{path:.+}", web::head().to(content::serve_content))
+        .route("/content/{version_id}/{token}/{path:.+}", web::get().to(content::serve_content))
+        .route("/content/{version_id}/{token}/{path:.+}", web::head().to(content::serve_content))
         .route("/static/{path:.+}", web::get().to(assets::serve_static))
         .route("/lang/{code}", web::get().to(assets::switch_language))
         .route("/healthz", web::get().to(health::health))
+        .route("/login", web::get().to(accounts::show_login))
+        .route("/login", web::post().to(accounts::login))
+        .route("/logout", web::post().to(accounts::logout))
+        .route("/account", web::get().to(accounts::show_account))
+        .route("/account/password", web::post().to(accounts::change_password))
+        .route("/teach", web::get().to(teach::show_workbench))
+        .route("/teach/upload", web::get().to(teach::show_upload))
+        .route("/teach/courses/{course_id}/settings", web::post().to(teach::update_settings))
+        .route("/teach/courses/{course_id}/delete", web::get().to(teach::confirm_delete))
+        .route("/teach/courses/{course_id}/delete", web::post().to(teach::delete_course))
         .service(
             web::scope("/api/v1")
                 .route("/courses", web::get().to(api_courses::list_courses))
-                .route("/courses/{course_id}", web::get().to(api_courses::get_course)),
+                .route("/courses/{course_id}", web::get().to(api_courses::get_course))
+                .route("/packages", web::post().to(api_packages::upload_package))
+                .route("/me", web::get().to(accounts::me)),
         )
         .default_service(web::to(not_found));
 }

@@ -19,13 +19,14 @@ const SEGMENT: &AsciiSet = &CONTROLS
     .add(b'{')
     .add(b'}');
 
-/// The URL that serves a file of a course version; relative links inside HTML keep working.
-pub fn content_url(version_id: i64, path: &str) -> String {
+/// The URL that serves a file of a course version, carrying a signed media token; relative
+/// links inside HTML keep working because the token is a path segment.
+pub fn content_url(version_id: i64, token: &str, path: &str) -> String {
     let (path, query) = match path.split_once('?') {
         Some((p, q)) => (p, Some(q)),
         None => (path, None),
     };
-    let mut url = format!("/content/{version_id}");
+    let mut url = format!("/content/{version_id}/{token}");
     for segment in path.split('/') {
         url.push('/');
         url.extend(utf8_percent_encode(segment, SEGMENT));
@@ -109,7 +110,7 @@ struct StoredCaption {
 
 impl ItemView {
     /// Builds item views for one course; `rows` are in position order, so parents come first.
-    pub fn list(course_id: i64, rows: Vec<ItemRow>, lang: Lang) -> Vec<ItemView> {
+    pub fn list(course_id: i64, rows: Vec<ItemRow>, lang: Lang, token: &str) -> Vec<ItemView> {
         let mut depths: Vec<usize> = Vec::with_capacity(rows.len());
         let mut ids: Vec<i64> = Vec::with_capacity(rows.len());
         let mut out = Vec::with_capacity(rows.len());
@@ -119,13 +120,13 @@ impl ItemView {
             depths.push(depth);
             ids.push(row.id);
             let parent = parent_index.and_then(|p| ids.get(p).copied());
-            out.push(ItemView::new(course_id, row, lang, parent, depth));
+            out.push(ItemView::new(course_id, row, lang, parent, depth, token));
         }
         out
     }
 
-    pub fn new(course_id: i64, row: ItemRow, lang: Lang, parent: Option<i64>, depth: usize) -> ItemView {
-        let url = item_url(&row);
+    pub fn new(course_id: i64, row: ItemRow, lang: Lang, parent: Option<i64>, depth: usize, token: &str) -> ItemView {
+        let url = item_url(&row, token);
         let captions: Vec<StoredCaption> = serde_json::from_str(&row.captions).unwrap_or_default();
         ItemView {
             id: row.id,
@@ -134,7 +135,7 @@ impl ItemView {
             captions: captions
                 .into_iter()
                 .map(|c| CaptionView {
-                    url: content_url(row.version_id, &c.file),
+                    url: content_url(row.version_id, token, &c.file),
                     lang: c.lang,
                     label: c.label,
                 })
@@ -153,7 +154,7 @@ impl ItemView {
 }
 
 /// External links keep their own address; everything else is served from the version.
-fn item_url(row: &ItemRow) -> Option<String> {
+fn item_url(row: &ItemRow, token: &str) -> Option<String> {
     if row.kind == "link" {
         let runtime: serde_json::Value = serde_json::from_str(&row.runtime).ok()?;
         // Only web addresses: a `javascript:` link from a package would run in our origin.
@@ -163,14 +164,14 @@ fn item_url(row: &ItemRow) -> Option<String> {
             .filter(|h| h.starts_with("https://") || h.starts_with("http://"))
             .map(str::to_owned);
     }
-    row.launch.as_deref().map(|launch| content_url(row.version_id, launch))
+    row.launch.as_deref().map(|launch| content_url(row.version_id, token, launch))
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
     fn content_urls_escape_segments_but_keep_slashes_and_query() {
-        assert_eq!(super::content_url(3, "media/第 1 课.mp4"), "/content/3/media/%E7%AC%AC%201%20%E8%AF%BE.mp4");
-        assert_eq!(super::content_url(3, "a/index.html?x=1"), "/content/3/a/index.html?x=1");
+        assert_eq!(super::content_url(3, "t", "media/第 1 课.mp4"), "/content/3/t/media/%E7%AC%AC%201%20%E8%AF%BE.mp4");
+        assert_eq!(super::content_url(3, "t", "a/index.html?x=1"), "/content/3/t/a/index.html?x=1");
     }
 }

@@ -123,6 +123,82 @@ impl TestApp {
     }
 }
 
+/// An organisation for tests: city C with counties A and B, school A1 in A, B1 in B.
+pub struct Org {
+    pub city: i64,
+    pub region_a: i64,
+    pub region_b: i64,
+    pub school_a1: i64,
+    pub school_b1: i64,
+}
+
+impl TestApp {
+    pub async fn org(&self) -> Org {
+        use courseware::db::org;
+        let city = org::add_region(&self.db, "C", "市", None).await.unwrap();
+        let region_a = org::add_region(&self.db, "A", "A 区", Some(city)).await.unwrap();
+        let region_b = org::add_region(&self.db, "B", "B 县", Some(city)).await.unwrap();
+        let school_a1 = org::add_school(&self.db, "A1", "A1 中学", region_a).await.unwrap();
+        let school_b1 = org::add_school(&self.db, "B1", "B1 小学", region_b).await.unwrap();
+        Org { city, region_a, region_b, school_a1, school_b1 }
+    }
+
+    /// Creates a user with password `<username>-password` and returns its id.
+    pub async fn add_user(&self, username: &str, role: &str, school_id: Option<i64>, region_id: Option<i64>) -> i64 {
+        let hash = courseware::auth::password::hash(&format!("{username}-password")).unwrap();
+        courseware::db::users::insert(
+            &self.db,
+            &courseware::db::users::NewUser {
+                username,
+                display_name: username,
+                password_hash: &hash,
+                role,
+                school_id,
+                region_id,
+            },
+        )
+        .await
+        .unwrap()
+    }
+
+    /// An API token for a user, as `courseware token create` makes it.
+    pub async fn token_for(&self, user_id: i64) -> String {
+        let token = format!("cw_{}", courseware::auth::session::random_token());
+        courseware::db::sessions::insert_token(&self.db, user_id, "test", &courseware::auth::session::hash_token(&token))
+            .await
+            .unwrap();
+        token
+    }
+
+    /// Signs this app's client in through the login form; returns the session's CSRF token.
+    pub async fn login(&self, username: &str) -> String {
+        let res = self
+            .client
+            .post(self.url("/login"))
+            .form(&[("username", username), ("password", &format!("{username}-password")), ("next", "/")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303, "login of {username}");
+        let me = self.get_json("/api/v1/me").await;
+        me["csrf_token"].as_str().unwrap().to_string()
+    }
+
+    /// Uploads a package file through the API with a Bearer token.
+    pub async fn upload(&self, token: &str, path: &std::path::Path) -> reqwest::Response {
+        let bytes = std::fs::read(path).unwrap();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        self.client
+            .post(self.url(&format!("/api/v1/packages?name={name}")))
+            .bearer_auth(token)
+            .header("content-type", "application/zip")
+            .body(bytes)
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
 /// A throwaway Postgres database, dropped when the test ends.
 pub struct PgTestDatabase {
     pub url: String,

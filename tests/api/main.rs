@@ -4,4 +4,5 @@ mod browser;
 mod cli_errors;
 mod foundation;
 mod helpers;
+mod packages;
 mod webdriver;

@@ -1,0 +1,36 @@
+//! `POST /api/v1/packages`: upload a course package as the request body (teachers, admins).
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+
+use crate::auth::session::CurrentUser;
+use crate::domain::Role;
+use crate::error::AppError;
+use crate::packages::import::import_path;
+use crate::startup::AppState;
+use crate::uploads::spool;
+
+#[derive(Deserialize)]
+pub struct UploadQuery {
+    /// Admins choose the owning school; teachers always upload to their own.
+    school: Option<String>,
+    /// The package's file name, for titles of packages without a manifest.
+    name: Option<String>,
+}
+
+#[tracing::instrument(skip_all, fields(user = %user.0.username))]
+pub async fn upload_package(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    query: web::Query<UploadQuery>,
+    body: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    let uploader = user.require(&[Role::Admin, Role::Teacher])?;
+    let owner = crate::routes::teach::owner_for(&state, uploader, query.school.as_deref()).await?;
+    let file = spool::to_temp_file(&state.settings, req.headers(), body).await?;
+    let name = query.name.clone().unwrap_or_else(|| "package.zip".into());
+    let report = import_path(&state.db, &state.store, file.path(), &name, &owner, &state.settings.limits, None).await?;
+    crate::db::audit::record(&state.db, Some(uploader.id), "course.import", &report.course_id.to_string(), &format!("version {}", report.version)).await?;
+    Ok(HttpResponse::Created().json(report))
+}

@@ -1,0 +1,147 @@
+//! The teacher's workbench: their school's courses, upload, publish/unpublish, visibility,
+//! delete with confirmation.
+
+use actix_web::http::header;
+use actix_web::{web, HttpResponse};
+use serde::{Deserialize, Serialize};
+
+use crate::auth::policy::Scope;
+use crate::auth::session::{CurrentUser, SessionUser};
+use crate::db::courses::{self, CourseRow};
+use crate::db::{audit, org};
+use crate::domain::Role;
+use crate::error::AppError;
+use crate::packages::import::Owner;
+use crate::render::PageEnv;
+use crate::routes::courses::html;
+use crate::routes::views::CourseView;
+use crate::startup::AppState;
+
+/// The owner of a package a user uploads: a teacher's school, or for an admin the school
+/// named by code (or no school: a city-wide course).
+pub async fn owner_for(state: &AppState, user: &SessionUser, school: Option<&str>) -> Result<Owner, AppError> {
+    let school_row = match (user.role, school) {
+        (Role::Teacher, _) => Some(org::school(&state.db, user.school_id.ok_or(AppError::Forbidden)?).await?),
+        (Role::Admin, Some(code)) => Some(
+            org::school_by_code(&state.db, code)
+                .await
+                .map_err(|_| AppError::BadRequest(format!("school {code} does not exist")))?,
+        ),
+        (Role::Admin, None) => None,
+        _ => return Err(AppError::Forbidden),
+    };
+    Ok(match school_row {
+        Some(s) => Owner { key: format!("school:{}", s.id), school_id: Some(s.id), region_id: Some(s.region_id), created_by: Some(user.id) },
+        None => Owner { key: "global".into(), school_id: None, region_id: None, created_by: Some(user.id) },
+    })
+}
+
+#[derive(Serialize)]
+struct ManagedCourse {
+    #[serde(flatten)]
+    view: CourseView,
+    published: bool,
+    visibility: String,
+}
+
+#[derive(Serialize)]
+struct TeachPage {
+    courses: Vec<ManagedCourse>,
+}
+
+#[derive(Serialize)]
+struct DeletePage {
+    course: CourseView,
+}
+
+#[derive(Deserialize)]
+pub struct SettingsForm {
+    published: Option<String>,
+    visibility: String,
+}
+
+#[derive(Deserialize)]
+pub struct DeleteForm {
+    confirm_slug: String,
+}
+
+fn require_teacher(user: &CurrentUser) -> Result<&SessionUser, AppError> {
+    user.require(&[Role::Teacher, Role::Admin])
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn show_workbench(state: web::Data<AppState>, env: PageEnv, user: CurrentUser) -> Result<HttpResponse, AppError> {
+    let teacher = require_teacher(&user)?;
+    let school = if teacher.role == Role::Admin { None } else { teacher.school_id };
+    let rows = courses::managed(&state.db, school, teacher.role == Role::Admin).await?;
+    let courses = rows
+        .into_iter()
+        .map(|r| ManagedCourse { published: r.published == 1, visibility: r.visibility.clone(), view: CourseView::new(r, env.lang) })
+        .collect();
+    Ok(html(state.renderer.render("teach/index.html", &env, &TeachPage { courses })?))
+}
+
+pub async fn show_upload(state: web::Data<AppState>, env: PageEnv, user: CurrentUser) -> Result<HttpResponse, AppError> {
+    require_teacher(&user)?;
+    Ok(html(state.renderer.render("teach/upload.html", &env, &())?))
+}
+
+/// The course if the user may manage it; otherwise "not found" (ids reveal nothing).
+async fn managed_course(state: &AppState, scope: &Scope, course_id: i64) -> Result<CourseRow, AppError> {
+    let course = courses::get(&state.db, course_id).await?;
+    if scope.can_manage(&course) {
+        Ok(course)
+    } else if scope.can_view(&course, &courses::course_classes(&state.db, course_id).await?) {
+        Err(AppError::Forbidden)
+    } else {
+        Err(AppError::NotFound("course"))
+    }
+}
+
+#[tracing::instrument(skip_all, fields(course_id = *course_id))]
+pub async fn update_settings(
+    state: web::Data<AppState>,
+    scope: Scope,
+    course_id: web::Path<i64>,
+    form: web::Form<SettingsForm>,
+) -> Result<HttpResponse, AppError> {
+    let course = managed_course(&state, &scope, *course_id).await?;
+    let visibility = match form.visibility.as_str() {
+        v @ ("open" | "region" | "school" | "classes") => v,
+        other => return Err(AppError::BadRequest(format!("unknown visibility {other:?}"))),
+    };
+    let published = form.published.is_some();
+    courses::update_settings(&state.db, course.id, published, visibility).await?;
+    let actor = scope.user.as_ref().map(|u| u.id);
+    audit::record(&state.db, actor, "course.settings", &course.id.to_string(), &format!("published={published} visibility={visibility}")).await?;
+    Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, "/teach")).finish())
+}
+
+pub async fn confirm_delete(
+    state: web::Data<AppState>,
+    env: PageEnv,
+    scope: Scope,
+    course_id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let course = managed_course(&state, &scope, *course_id).await?;
+    let page = DeletePage { course: CourseView::new(course, env.lang) };
+    Ok(html(state.renderer.render("teach/delete.html", &env, &page)?))
+}
+
+/// Deleting needs the course's slug typed back, so a stray click cannot remove a course.
+#[tracing::instrument(skip_all, fields(course_id = *course_id))]
+pub async fn delete_course(
+    state: web::Data<AppState>,
+    scope: Scope,
+    course_id: web::Path<i64>,
+    form: web::Form<DeleteForm>,
+) -> Result<HttpResponse, AppError> {
+    let course = managed_course(&state, &scope, *course_id).await?;
+    if form.confirm_slug.trim() != course.slug {
+        return Err(AppError::BadRequest(format!("type the course's short name {:?} to confirm deletion", course.slug)));
+    }
+    courses::delete(&state.db, course.id).await?;
+    let actor = scope.user.as_ref().map(|u| u.id);
+    audit::record(&state.db, actor, "course.delete", &course.id.to_string(), &course.slug).await?;
+    Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, "/teach")).finish())
+}

@@ -1,0 +1,3 @@
+//! Uploads: request bodies spooled to disk, and (later) resumable tus uploads.
+
+pub mod spool;
