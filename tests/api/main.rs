@@ -4,5 +4,6 @@ mod browser;
 mod cli_errors;
 mod foundation;
 mod helpers;
+mod media;
 mod packages;
 mod webdriver;
