@@ -11,6 +11,7 @@ pub const ADMIN_PASSWORD: &str = "admin-test-password";
 
 pub struct TestApp {
     pub address: String,
+    pub port: u16,
     pub client: reqwest::Client,
     pub data_dir: tempfile::TempDir,
     pub settings: Settings,
@@ -61,7 +62,8 @@ async fn start(settings: Settings, data_dir: tempfile::TempDir, database: Option
     let state = courseware::cli::build_state(settings.clone()).await.expect("app state");
     let db = state.db.clone();
     let app = Application::build(state).expect("server builds");
-    let address = format!("http://127.0.0.1:{}", app.port());
+    let port = app.port();
+    let address = format!("http://127.0.0.1:{port}");
     tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -70,6 +72,7 @@ async fn start(settings: Settings, data_dir: tempfile::TempDir, database: Option
         .unwrap();
     TestApp {
         address,
+        port,
         client,
         data_dir,
         settings,
@@ -251,4 +254,53 @@ pub fn fixtures_dir() -> PathBuf {
     std::env::var_os("COURSEWARE_FIXTURES")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures")))
+}
+
+/// A TCP proxy in front of the app that records every request line and `Range` header the
+/// browser sends, so tests can see what the player asked for.
+pub struct RecordingProxy {
+    pub address: String,
+    pub seen: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl RecordingProxy {
+    pub async fn start(target: &str) -> RecordingProxy {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = format!("http://{}", listener.local_addr().unwrap());
+        let target = target.trim_start_matches("http://").to_string();
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = seen.clone();
+        tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let target = target.clone();
+                let log = log.clone();
+                tokio::spawn(async move {
+                    let Ok(server) = tokio::net::TcpStream::connect(&target).await else { return };
+                    let (mut cr, mut cw) = client.into_split();
+                    let (mut sr, mut sw) = server.into_split();
+                    tokio::spawn(async move {
+                        let _ = tokio::io::copy(&mut sr, &mut cw).await;
+                    });
+                    let mut buf = vec![0u8; 64 * 1024];
+                    loop {
+                        let n = match cr.read(&mut buf).await {
+                            Ok(0) | Err(_) => break,
+                            Ok(n) => n,
+                        };
+                        for line in String::from_utf8_lossy(&buf[..n]).lines() {
+                            let lower = line.to_ascii_lowercase();
+                            if lower.starts_with("get ") || lower.starts_with("range:") {
+                                log.lock().unwrap().push(line.to_string());
+                            }
+                        }
+                        if sw.write_all(&buf[..n]).await.is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+        });
+        RecordingProxy { address, seen }
+    }
 }

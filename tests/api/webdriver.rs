@@ -100,6 +100,11 @@ impl Browser {
         false
     }
 
+    /// Sends a Chrome DevTools Protocol command (chromedriver's extension endpoint).
+    pub async fn cdp(&self, cmd: &str, params: Value) -> Value {
+        self.command(reqwest::Method::POST, "/goog/cdp/execute", json!({"cmd": cmd, "params": params})).await
+    }
+
     pub async fn screenshot_png(&self) -> Vec<u8> {
         use base64_decode::decode;
         let data = self.command(reqwest::Method::GET, "/screenshot", Value::Null).await;
