@@ -51,6 +51,23 @@ pub fn open_store(settings: &Settings) -> anyhow::Result<Arc<FsBlobStore>> {
     Ok(Arc::new(store))
 }
 
+/// The store of resumable uploads; expired ones (older than a day without activity) go.
+pub async fn open_uploads(settings: &Settings) -> anyhow::Result<crate::uploads::UploadStore> {
+    let config = crate::uploads::TusConfig::new(
+        settings.data_dir.join("uploads").join("tus"),
+        settings.limits.max_package_bytes,
+        "/api/v1/uploads",
+    );
+    let store = crate::uploads::UploadStore::open(config)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot open the upload folder: {e}"))?;
+    let swept = store.sweep_expired().await;
+    if swept > 0 {
+        tracing::info!(swept, "removed expired uploads");
+    }
+    Ok(store)
+}
+
 /// Creates the `admin` account once. The password comes from `COURSEWARE_ADMIN_PASSWORD`
 /// or is generated and printed a single time; a restart never changes it.
 pub async fn ensure_admin(db: &Db, env_password: Option<String>) -> anyhow::Result<()> {

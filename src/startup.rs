@@ -22,6 +22,8 @@ pub struct AppState {
     pub store: Arc<FsBlobStore>,
     pub renderer: Renderer,
     pub signer: MediaSigner,
+    pub file_cache: crate::routes::file_cache::FileCache,
+    pub uploads: crate::uploads::UploadStore,
 }
 
 pub struct Application {

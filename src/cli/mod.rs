@@ -141,12 +141,15 @@ pub async fn build_state(settings: Settings) -> anyhow::Result<startup::AppState
     provision::import_demo_courses(&db, &store, &settings).await?;
     let renderer = render::Renderer::new(settings.templates_dir.as_deref())?;
     let signer = provision::media_signer(&db).await?;
+    let uploads = provision::open_uploads(&settings).await?;
     Ok(startup::AppState {
         settings,
         db,
         store,
         renderer,
         signer,
+        file_cache: Default::default(),
+        uploads,
     })
 }
 

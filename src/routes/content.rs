@@ -30,7 +30,14 @@ pub async fn serve_content(
         }
         Err(_) => return Err(AppError::Forbidden),
     }
-    let file = courses::version_file(&state.db, version_id, &file_path).await?;
+    let file = match state.file_cache.get(version_id, &file_path) {
+        Some(hit) => hit,
+        None => {
+            let row = courses::version_file(&state.db, version_id, &file_path).await?;
+            state.file_cache.put(version_id, &file_path, row.clone());
+            row
+        }
+    };
     let local = state
         .store
         .local_path(&file.sha256)

@@ -6,8 +6,10 @@ mod api_packages;
 mod assets;
 mod content;
 mod courses;
+pub mod file_cache;
 mod health;
 pub mod teach;
+mod uploads;
 pub mod views;
 
 use actix_web::{web, HttpResponse};
@@ -30,6 +32,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/account/password", web::post().to(accounts::change_password))
         .route("/teach", web::get().to(teach::show_workbench))
         .route("/teach/upload", web::get().to(teach::show_upload))
+        .route("/teach/uploads/complete", web::post().to(uploads::complete))
         .route("/teach/courses/{course_id}/settings", web::post().to(teach::update_settings))
         .route("/teach/courses/{course_id}/delete", web::get().to(teach::confirm_delete))
         .route("/teach/courses/{course_id}/delete", web::post().to(teach::delete_course))
@@ -38,7 +41,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/courses", web::get().to(api_courses::list_courses))
                 .route("/courses/{course_id}", web::get().to(api_courses::get_course))
                 .route("/packages", web::post().to(api_packages::upload_package))
-                .route("/me", web::get().to(accounts::me)),
+                .route("/me", web::get().to(accounts::me))
+                .route("/uploads", web::route().method(actix_web::http::Method::OPTIONS).to(uploads::options))
+                .route("/uploads", web::post().to(uploads::create))
+                .route("/uploads/{id}", web::head().to(uploads::head))
+                .route("/uploads/{id}", web::patch().to(uploads::patch))
+                .route("/uploads/{id}", web::delete().to(uploads::delete)),
         )
         .default_service(web::to(not_found));
 }

@@ -6,4 +6,5 @@ mod foundation;
 mod helpers;
 mod media;
 mod packages;
+mod uploads;
 mod webdriver;

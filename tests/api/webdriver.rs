@@ -100,6 +100,13 @@ impl Browser {
         false
     }
 
+    /// Types text into the element matching a CSS selector; for a file input, a local path.
+    pub async fn send_keys(&self, selector: &str, text: &str) {
+        let found = self.command(reqwest::Method::POST, "/element", json!({"using": "css selector", "value": selector})).await;
+        let id = found["element-6066-11e4-a52e-4f735466cecf"].as_str().expect("element id").to_string();
+        self.command(reqwest::Method::POST, &format!("/element/{id}/value"), json!({"text": text})).await;
+    }
+
     /// Sends a Chrome DevTools Protocol command (chromedriver's extension endpoint).
     pub async fn cdp(&self, cmd: &str, params: Value) -> Value {
         self.command(reqwest::Method::POST, "/goog/cdp/execute", json!({"cmd": cmd, "params": params})).await

@@ -1,0 +1,68 @@
+//! Resumable uploads (tus 1.0) for teachers, and turning a finished upload into a course.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::auth::session::{CurrentUser, SessionUser};
+use crate::domain::Role;
+use crate::error::AppError;
+use crate::packages::import::import_path;
+use crate::startup::AppState;
+use crate::uploads;
+
+fn uploader(user: &CurrentUser) -> Result<&SessionUser, AppError> {
+    user.require(&[Role::Teacher, Role::Admin])
+}
+
+pub async fn options(state: web::Data<AppState>) -> HttpResponse {
+    uploads::options(&state.uploads).await
+}
+
+pub async fn create(req: HttpRequest, state: web::Data<AppState>, user: CurrentUser, body: web::Payload) -> actix_web::Result<HttpResponse> {
+    let owner = uploader(&user)?.id;
+    Ok(uploads::create(&req, body, owner, &state.uploads).await?)
+}
+
+pub async fn head(req: HttpRequest, state: web::Data<AppState>, user: CurrentUser, id: web::Path<String>) -> actix_web::Result<HttpResponse> {
+    let owner = uploader(&user)?.id;
+    Ok(uploads::head(&req, &id, owner, &state.uploads).await?)
+}
+
+pub async fn patch(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<String>,
+    body: web::Payload,
+) -> actix_web::Result<HttpResponse> {
+    let owner = uploader(&user)?.id;
+    Ok(uploads::patch(&req, &id, body, owner, &state.uploads).await?)
+}
+
+pub async fn delete(req: HttpRequest, state: web::Data<AppState>, user: CurrentUser, id: web::Path<String>) -> actix_web::Result<HttpResponse> {
+    let owner = uploader(&user)?.id;
+    Ok(uploads::delete(&req, &id, owner, &state.uploads).await?)
+}
+
+#[derive(Deserialize)]
+pub struct CompleteForm {
+    upload: String,
+}
+
+/// Imports a finished upload into the teacher's school; the upload is removed either way,
+/// so a rejected package is not left taking space.
+#[tracing::instrument(skip_all, fields(upload = %form.upload))]
+pub async fn complete(state: web::Data<AppState>, user: CurrentUser, form: web::Json<CompleteForm>) -> actix_web::Result<HttpResponse> {
+    let uploader = uploader(&user)?;
+    let done = state.uploads.take_completed(&form.upload, uploader.id).await?;
+    let owner = crate::routes::teach::owner_for(&state, uploader, None).await?;
+    let name = done.metadata.get("filename").cloned().unwrap_or_else(|| "package.zip".into());
+    let result = import_path(&state.db, &state.store, &done.path, &name, &owner, &state.settings.limits, None).await;
+    let _ = state.uploads.remove(&form.upload, uploader.id).await;
+    let report = result.map_err(AppError::from)?;
+    crate::db::audit::record(&state.db, Some(uploader.id), "course.import", &report.course_id.to_string(), &format!("version {} from {name}", report.version))
+        .await
+        .map_err(AppError::from)?;
+    Ok(HttpResponse::Created().json(json!({"redirect": format!("/courses/{}", report.course_id), "report": report})))
+}

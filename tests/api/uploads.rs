@@ -1,0 +1,120 @@
+//! Resumable uploads: a connection cut mid-upload resumes from the acknowledged offset,
+//! and the browser form shows real progress and ends on the new course.
+
+use std::io::{Read, Write};
+use std::time::Duration;
+
+use crate::helpers::{fixtures_dir, spawn_app_with, Options};
+use crate::webdriver::Browser;
+
+#[tokio::test]
+async fn tus_upload_cut_mid_way_resumes_and_imports() {
+    let app = spawn_app_with(Options { import_demo: false }).await;
+    let org = app.org().await;
+    let teacher = app.add_user("t1", "teacher", Some(org.school_a1), Some(org.region_a)).await;
+    let token = app.token_for(teacher).await;
+    let package = std::fs::read(fixtures_dir().join("scorm2004/golf-3rd-runtime-basic.zip")).unwrap();
+    let res = app
+        .client
+        .post(app.url("/api/v1/uploads"))
+        .bearer_auth(&token)
+        .header("Tus-Resumable", "1.0.0")
+        .header("Upload-Length", package.len().to_string())
+        .header("Upload-Metadata", "filename Z29sZi56aXA=")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let location = res.headers()["location"].to_str().unwrap().to_string();
+
+    // Send half the bytes on a raw socket, announcing all of them, then drop the connection.
+    let half = package.len() / 2;
+    let port = app.port;
+    let (loc, tok, body) = (location.clone(), token.clone(), package[..half].to_vec());
+    let total = package.len();
+    tokio::task::spawn_blocking(move || {
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        write!(s, "PATCH {loc} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {tok}\r\nTus-Resumable: 1.0.0\r\nUpload-Offset: 0\r\nContent-Type: application/offset+octet-stream\r\nContent-Length: {total}\r\n\r\n").unwrap();
+        s.write_all(&body).unwrap();
+        s.flush().unwrap();
+        std::thread::sleep(Duration::from_millis(300));
+        s.shutdown(std::net::Shutdown::Both).unwrap();
+        let mut rest = Vec::new();
+        let _ = s.read_to_end(&mut rest);
+    })
+    .await
+    .unwrap();
+
+    let mut offset = 0u64;
+    for _ in 0..50 {
+        let head = app.client.head(app.url(&location)).bearer_auth(&token).header("Tus-Resumable", "1.0.0").send().await.unwrap();
+        assert_eq!(head.status(), 200);
+        offset = head.headers()["upload-offset"].to_str().unwrap().parse().unwrap();
+        if offset == half as u64 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(offset, half as u64, "every byte that arrived before the cut was kept");
+
+    let res = app
+        .client
+        .patch(app.url(&location))
+        .bearer_auth(&token)
+        .header("Tus-Resumable", "1.0.0")
+        .header("Upload-Offset", offset.to_string())
+        .header("Content-Type", "application/offset+octet-stream")
+        .body(package[offset as usize..].to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    assert_eq!(res.headers()["upload-offset"], package.len().to_string());
+
+    let id = location.rsplit('/').next().unwrap();
+    let res = app.client.post(app.url("/teach/uploads/complete")).bearer_auth(&token).json(&serde_json::json!({"upload": id})).send().await.unwrap();
+    assert_eq!(res.status(), 201);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["report"]["format"], "scorm2004");
+    assert!(body["redirect"].as_str().unwrap().starts_with("/courses/"));
+    // The finished upload is gone; another user cannot see someone else's upload.
+    let head = app.client.head(app.url(&location)).bearer_auth(&token).header("Tus-Resumable", "1.0.0").send().await.unwrap();
+    assert_eq!(head.status(), 404);
+}
+
+#[tokio::test]
+async fn browser_upload_shows_progress_and_lands_on_the_new_course() {
+    let app = spawn_app_with(Options { import_demo: false }).await;
+    let org = app.org().await;
+    app.add_user("teacher1", "teacher", Some(org.school_a1), Some(org.region_a)).await;
+    let Some(browser) = Browser::start("browser_upload_shows_progress_and_lands_on_the_new_course").await else { return };
+    browser.goto(&app.url("/login?next=/teach/upload")).await;
+    browser.send_keys("input[name=username]", "teacher1").await;
+    browser.send_keys("input[name=password]", "teacher1-password").await;
+    browser.eval("document.querySelector('form.form').submit(); return true;").await;
+    assert!(browser.wait_for("location.pathname === '/teach/upload' && document.getElementById('upload-form')", Duration::from_secs(10)).await, "signed in");
+    // A slow uplink, so the bar has time to move; record every value it shows.
+    browser.cdp("Network.enable", serde_json::json!({})).await;
+    browser.cdp("Network.emulateNetworkConditions", serde_json::json!({"offline": false, "latency": 20, "downloadThroughput": 5_000_000, "uploadThroughput": 150_000})).await;
+    // sessionStorage survives the navigation to the course page at the end.
+    browser.eval("const seen = []; setInterval(() => { seen.push(document.getElementById('upload-progress').value); sessionStorage.setItem('seen', JSON.stringify(seen)); }, 50); return true;").await;
+    let package = fixtures_dir().join("scorm12/golf-multisco-onefilepersco.zip");
+    let package = package.canonicalize().unwrap();
+    browser.send_keys("input[type=file]", package.to_str().unwrap()).await;
+    browser.eval("document.querySelector('#upload-form button[type=submit]').click(); return true;").await;
+    assert!(browser.wait_for("location.pathname.startsWith('/courses/')", Duration::from_secs(60)).await, "landed on the course page");
+    let seen: Vec<f64> = browser
+        .eval("return JSON.parse(sessionStorage.getItem('seen') || '[]');")
+        .await
+        .as_array()
+        .map(|a| a.iter().filter_map(|v| v.as_f64()).collect())
+        .unwrap_or_default();
+    let mut between: Vec<f64> = seen.iter().copied().filter(|v| *v > 0.0 && *v < 100.0).collect();
+    between.dedup();
+    assert!(between.len() >= 3, "the bar advanced through several values: {seen:?}");
+    assert!(seen.windows(2).all(|w| w[1] >= w[0]), "the bar never went back: {seen:?}");
+    let title = browser.eval("return document.querySelector('h1').textContent;").await;
+    assert!(title.as_str().unwrap().contains("Golf"), "{title}");
+    let catalog = app.get_json("/api/v1/courses").await;
+    assert!(catalog.to_string().contains("Golf"), "the new course is in the catalog: {catalog}");
+}
