@@ -20,6 +20,9 @@ pub struct Settings {
     pub limits: Limits,
     /// Password for the `admin` account created on first start (environment only).
     pub admin_password: Option<String>,
+    /// Behind nginx: the `internal` location that maps to the blob store (e.g. `/_blobs`);
+    /// authorized media requests are then answered with `X-Accel-Redirect` (docs/x-accel-redirect.md).
+    pub accel_redirect_prefix: Option<String>,
 }
 
 /// Limits applied to uploaded packages; every one can be raised by an operator.
@@ -55,6 +58,7 @@ pub struct FileSettings {
     pub import_demo: Option<bool>,
     pub log: Option<String>,
     pub limits: Option<Limits>,
+    pub accel_redirect_prefix: Option<String>,
 }
 
 /// Values given on the command line; they win over everything else.
@@ -134,6 +138,9 @@ impl Settings {
             log,
             limits: file.limits.unwrap_or_default(),
             admin_password: env("COURSEWARE_ADMIN_PASSWORD").filter(|p| !p.is_empty()),
+            accel_redirect_prefix: env("COURSEWARE_ACCEL_REDIRECT_PREFIX")
+                .or(file.accel_redirect_prefix)
+                .filter(|p| !p.is_empty()),
         })
     }
 

@@ -6,7 +6,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use crate::auth::media_token::{now_secs, TokenError};
 use crate::db::courses;
 use crate::error::AppError;
-use crate::media::{self, CacheControl, ServeOptions, ServedFile};
+use crate::media::{self, AccelRedirect, CacheControl, ServeOptions, ServedFile};
 use crate::startup::AppState;
 use crate::storage::BlobStore;
 
@@ -53,7 +53,14 @@ pub async fn serve_content(
     };
     let lower = served.file_name.to_ascii_lowercase();
     let is_active = [".html", ".htm", ".xhtml", ".svg", ".xml"].iter().any(|ext| lower.ends_with(ext));
-    let mut response = media::serve(&req, served, &ServeOptions::default())
+    let options = ServeOptions {
+        accel_redirect: state.settings.accel_redirect_prefix.as_ref().map(|prefix| AccelRedirect {
+            internal_prefix: prefix.clone(),
+            relative_path: format!("{}/{}/{}", &served.sha256[..2], &served.sha256[2..4], served.sha256),
+        }),
+        ..ServeOptions::default()
+    };
+    let mut response = media::serve(&req, served, &options)
         .await
         .map_err(|e| AppError::Internal(e.into()))?;
     if is_active {

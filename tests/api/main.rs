@@ -6,5 +6,6 @@ mod foundation;
 mod helpers;
 mod media;
 mod packages;
+mod teach;
 mod uploads;
 mod webdriver;

@@ -136,3 +136,36 @@ async fn a_learner_who_may_not_see_a_course_gets_no_page_no_url_and_no_byte() {
     assert_eq!(res.status(), 200);
     assert!(media.starts_with("/content/"));
 }
+
+#[tokio::test]
+async fn behind_nginx_authorized_requests_are_handed_over_with_x_accel_redirect() {
+    let mut settings_env = crate::helpers::test_settings(
+        tempfile::tempdir().unwrap().keep(),
+        None,
+        Options { import_demo: true },
+    );
+    settings_env.accel_redirect_prefix = Some("/_blobs".into());
+    if std::env::var("TEST_DATABASE_URL").is_ok_and(|u| !u.is_empty()) {
+        // The accel mode does not touch the database layer; SQLite covers it.
+        println!("SKIP accel test on Postgres: covered on SQLite");
+        return;
+    }
+    let state = courseware::cli::build_state(settings_env).await.unwrap();
+    let app = courseware::startup::Application::build(state).unwrap();
+    let base = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::new();
+    let list: serde_json::Value = client.get(format!("{base}/api/v1/courses")).send().await.unwrap().json().await.unwrap();
+    let id = list["courses"][0]["id"].as_i64().unwrap();
+    let course: serde_json::Value = client.get(format!("{base}/api/v1/courses/{id}")).send().await.unwrap().json().await.unwrap();
+    let url = course["items"][0]["url"].as_str().unwrap();
+    let res = client.get(format!("{base}{url}")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let accel = res.headers()["x-accel-redirect"].to_str().unwrap().to_string();
+    let etag = res.headers()["etag"].to_str().unwrap().trim_matches('"').to_string();
+    assert_eq!(accel, format!("/_blobs/{}/{}/{}", &etag[..2], &etag[2..4], etag));
+    assert!(res.bytes().await.unwrap().is_empty(), "nginx sends the bytes");
+    let forged = url.replacen("/content/", "/content/9", 1);
+    let res = client.get(format!("{base}{forged}")).send().await.unwrap();
+    assert!(res.headers().get("x-accel-redirect").is_none(), "no hand-over without authorization");
+}

@@ -1,0 +1,73 @@
+//! The teacher's workbench through cookie sessions: CSRF on every form, publish/unpublish,
+//! delete only with confirmation, and nobody else's courses.
+
+use crate::helpers::{fixtures_dir, spawn_app_with, Options};
+
+#[tokio::test]
+async fn teacher_forms_need_the_csrf_token_and_delete_needs_confirmation() {
+    let app = spawn_app_with(Options { import_demo: false }).await;
+    let org = app.org().await;
+    let teacher = app.add_user("ta", "teacher", Some(org.school_a1), Some(org.region_a)).await;
+    app.add_user("tb", "teacher", Some(org.school_b1), Some(org.region_b)).await;
+    let token = app.token_for(teacher).await;
+    let report: serde_json::Value = app.upload(&token, &fixtures_dir().join("imscc/latex.imscc")).await.json().await.unwrap();
+    let id = report["course_id"].as_i64().unwrap();
+    let csrf = app.login("ta").await;
+
+    let page = app.get("/teach").await.text().await.unwrap();
+    assert!(page.contains(&format!("/teach/courses/{id}/settings")), "the workbench lists the course");
+
+    let settings = app.url(&format!("/teach/courses/{id}/settings"));
+    let res = app.client.post(&settings).form(&[("visibility", "school")]).send().await.unwrap();
+    assert_eq!(res.status(), 403, "no CSRF token, refused");
+    let res = app.client.post(&settings).form(&[("visibility", "school"), ("csrf_token", "wrong")]).send().await.unwrap();
+    assert_eq!(res.status(), 403);
+    let res = app.client.post(&settings).form(&[("visibility", "school"), ("csrf_token", csrf.as_str())]).send().await.unwrap();
+    assert_eq!(res.status(), 303, "unpublished (no 'published' box) and school-only");
+    let course = courseware::db::courses::get(&app.db, id).await.unwrap();
+    assert_eq!((course.published, course.visibility.as_str()), (0, "school"));
+    assert_eq!(app.get_json("/api/v1/courses").await["total"], 1, "its teacher still sees it");
+    let anon = reqwest::Client::new().get(app.url("/api/v1/courses")).send().await.unwrap().json::<serde_json::Value>().await.unwrap();
+    assert_eq!(anon["total"], 0, "learners do not");
+
+    let delete = app.url(&format!("/teach/courses/{id}/delete"));
+    let res = app.client.post(&delete).form(&[("confirm_slug", "nope"), ("csrf_token", csrf.as_str())]).send().await.unwrap();
+    assert_eq!(res.status(), 400);
+    assert!(courseware::db::courses::get(&app.db, id).await.is_ok(), "still there");
+
+    // Another school's teacher can neither change nor delete it.
+    let other = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    other.post(app.url("/login")).form(&[("username", "tb"), ("password", "tb-password")]).send().await.unwrap();
+    let other_csrf = other.get(app.url("/api/v1/me")).send().await.unwrap().json::<serde_json::Value>().await.unwrap()["csrf_token"].as_str().unwrap().to_string();
+    let res = other.post(&delete).form(&[("confirm_slug", course.slug.as_str()), ("csrf_token", other_csrf.as_str())]).send().await.unwrap();
+    assert_eq!(res.status(), 404);
+
+    let res = app.client.post(&delete).form(&[("confirm_slug", course.slug.as_str()), ("csrf_token", csrf.as_str())]).send().await.unwrap();
+    assert_eq!(res.status(), 303);
+    assert!(courseware::db::courses::get(&app.db, id).await.is_err(), "deleted");
+}
+
+#[tokio::test]
+async fn login_is_rate_limited_and_sessions_rotate() {
+    let app = spawn_app_with(Options { import_demo: false }).await;
+    app.add_user("learner", "public", None, None).await;
+    for _ in 0..5 {
+        let res = app.client.post(app.url("/login")).form(&[("username", "learner"), ("password", "bad")]).send().await.unwrap();
+        assert_eq!(res.status(), 401);
+    }
+    let res = app.client.post(app.url("/login")).form(&[("username", "learner"), ("password", "learner-password")]).send().await.unwrap();
+    assert_eq!(res.status(), 429, "locked after five failures even with the right password");
+    assert!(res.text().await.unwrap().contains("15"));
+
+    app.add_user("other", "public", None, None).await;
+    let first = app.client.post(app.url("/login")).form(&[("username", "other"), ("password", "other-password")]).send().await.unwrap();
+    assert_eq!(first.status(), 303, "{:?}", first.headers());
+    let cookie1 = first.headers().get("set-cookie").map(|v| v.to_str().unwrap().to_string()).unwrap_or_else(|| panic!("{:?}", first.headers()));
+    assert!(cookie1.contains("HttpOnly") && cookie1.contains("SameSite=Lax"), "{cookie1}");
+    let csrf = app.get_json("/api/v1/me").await["csrf_token"].as_str().unwrap().to_string();
+    let second = app.client.post(app.url("/login")).form(&[("username", "other"), ("password", "other-password"), ("csrf_token", csrf.as_str())]).send().await.unwrap();
+    let cookie2 = second.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert_ne!(cookie1.split(';').next(), cookie2.split(';').next(), "a new session id at each sign-in");
+    let users: Vec<(String,)> = sqlx::query_as("SELECT password_hash FROM users").fetch_all(&app.db.pool).await.unwrap();
+    assert!(users.iter().all(|(h,)| h.starts_with("$argon2id$") && !h.contains("password")), "only argon2id hashes are stored");
+}
