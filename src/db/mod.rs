@@ -7,6 +7,7 @@ pub mod audit;
 pub mod blobs;
 pub mod courses;
 pub mod org;
+pub mod roster;
 pub mod sessions;
 pub mod state;
 pub mod users;

@@ -135,3 +135,9 @@ pub async fn schools_in_regions(db: &Db, region_ids: &[i64]) -> DbResult<Vec<i64
         .await?;
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
+
+pub async fn schools(db: &Db) -> DbResult<Vec<SchoolRow>> {
+    Ok(sqlx::query_as("SELECT id, code, name, region_id FROM schools ORDER BY code")
+        .fetch_all(&db.pool)
+        .await?)
+}

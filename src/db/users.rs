@@ -106,3 +106,25 @@ pub async fn class_ids(db: &Db, user_id: i64) -> DbResult<Vec<i64>> {
         .await?;
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
+
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+pub struct UserListRow {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub school: Option<String>,
+    pub region: Option<String>,
+}
+
+/// Accounts for the admin page, newest first.
+pub async fn list(db: &Db, limit: i64) -> DbResult<Vec<UserListRow>> {
+    Ok(sqlx::query_as(
+        "SELECT u.id, u.username, u.display_name, u.role, s.code AS school, r.code AS region FROM users u \
+         LEFT JOIN schools s ON s.id = u.school_id LEFT JOIN regions r ON r.id = u.region_id \
+         ORDER BY u.id DESC LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await?)
+}

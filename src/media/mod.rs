@@ -18,6 +18,7 @@
 
 pub mod body;
 pub mod conditional;
+pub mod faststart;
 pub mod mime;
 pub mod range;
 mod response;

@@ -12,7 +12,7 @@ use crate::config::Limits;
 use crate::db::courses::{self, NewFile, NewItem, NewVersion};
 use crate::db::Db;
 use crate::domain::CourseSlug;
-use crate::storage::{BlobStore, FsBlobStore};
+use crate::storage::{BlobId, BlobStore, FsBlobStore};
 
 /// Who a course belongs to: `key` scopes slugs ("demo", "school:12", "global").
 #[derive(Debug, Clone)]
@@ -80,7 +80,9 @@ pub async fn import_path(
     let (parsed, files) = tokio::task::spawn_blocking(move || {
         let source = PackageSource::open(&path, &zip_limits).map_err(ImportError::Rejected)?;
         let parsed = inspect(&source, &name).map_err(ImportError::Rejected)?;
-        let files = store_files(&source, &parsed, &store_for_copy, progress)?;
+        let (files, video_warnings) = store_files(&source, &parsed, &store_for_copy, progress)?;
+        let mut parsed = parsed;
+        parsed.warnings.extend(video_warnings);
         Ok::<_, ImportError>((parsed, files))
     })
     .await
@@ -109,7 +111,8 @@ fn store_files(
     parsed: &ParsedPackage,
     store: &FsBlobStore,
     progress: Option<Progress>,
-) -> Result<Vec<NewFile>, ImportError> {
+) -> Result<(Vec<NewFile>, Vec<Problem>), ImportError> {
+    let mut warnings = Vec::new();
     let sizes: std::collections::HashMap<&str, u64> =
         source.entries().iter().map(|e| (e.name.as_str(), e.size)).collect();
     let total: u64 = parsed.files.iter().filter_map(|f| sizes.get(parsed.source_name(f).as_str())).sum();
@@ -127,14 +130,64 @@ fn store_files(
             report(done, total.max(done));
         }
         let sha256 = hex::encode(digest);
-        let id = store.commit(writer, Some(&sha256)).map_err(|e| ImportError::Internal(e.into()))?;
+        let mut id = store.commit(writer, Some(&sha256)).map_err(|e| ImportError::Internal(e.into()))?;
+        if is_mp4_family(file) {
+            if let Some((checked, warning)) = make_faststart(store, &id.sha256, file)? {
+                id = checked;
+                warnings.push(warning);
+            }
+        }
         files.push(NewFile {
             path: file.clone(),
             sha256: id.sha256,
-            size: size as i64,
+            size: id.size as i64,
         });
     }
-    Ok(files)
+    Ok((files, warnings))
+}
+
+fn is_mp4_family(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    [".mp4", ".m4v", ".mov", ".m4a"].iter().any(|ext| lower.ends_with(ext))
+}
+
+/// A video whose `moov` atom sits after the media data cannot start playing until it is
+/// fully downloaded; rewrite it (losslessly) with `moov` first and say so in a warning.
+/// A file that cannot be rewritten is kept as it is, with a warning naming why.
+fn make_faststart(store: &FsBlobStore, sha256: &str, file: &str) -> Result<Option<(BlobId, Problem)>, ImportError> {
+    use crate::media::faststart::{inspect as layout_of, rewrite, Layout};
+    let internal = |e: std::io::Error| ImportError::Internal(e.into());
+    let path = store.local_path(sha256).map_err(|e| ImportError::Internal(e.into()))?;
+    let mut input = std::fs::File::open(&path).map_err(internal)?;
+    let unchanged = BlobId { sha256: sha256.to_string(), size: input.metadata().map_err(internal)?.len() };
+    match layout_of(&mut input) {
+        Ok(Layout::MoovAtEnd) => {}
+        Ok(_) => return Ok(None),
+        Err(e) => return Ok(Some((unchanged, Problem::new(file, format!("this video looks damaged and may not play: {e}"))))),
+    }
+    std::io::Seek::seek(&mut input, std::io::SeekFrom::Start(0)).map_err(internal)?;
+    let mut writer = store.writer().map_err(|e| ImportError::Internal(e.into()))?;
+    let rewritten = {
+        let mut buffered = std::io::BufWriter::with_capacity(1 << 20, &mut writer);
+        rewrite(&mut input, &mut buffered).map(|_| std::io::Write::flush(&mut buffered))
+    };
+    match rewritten {
+        Ok(flushed) => {
+            flushed.map_err(internal)?;
+            let id = store.commit(writer, None).map_err(|e| ImportError::Internal(e.into()))?;
+            let warning = Problem::new(
+                file,
+                "the moov atom was at the end of this video, so it could not start playing before it was fully \
+                 downloaded; it was rewritten to fast start (moov first) without re-encoding",
+            );
+            Ok(Some((id, warning)))
+        }
+        // The writer's temp file is swept at the next start; the original is kept.
+        Err(e) => Ok(Some((
+            unchanged,
+            Problem::new(file, format!("the moov atom is at the end of this video (slow to start on slow links) and it could not be rewritten: {e}")),
+        ))),
+    }
 }
 
 /// The slug that makes a re-upload a new version of the same course: the native manifest's

@@ -1,6 +1,7 @@
 //! The route table. Handlers live in one module per area and stay thin.
 
 mod accounts;
+pub mod admin;
 mod api_courses;
 mod api_packages;
 mod assets;
@@ -9,6 +10,8 @@ mod courses;
 pub mod file_cache;
 mod health;
 pub mod teach;
+mod register;
+mod roster;
 mod uploads;
 pub mod views;
 
@@ -30,9 +33,20 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/logout", web::post().to(accounts::logout))
         .route("/account", web::get().to(accounts::show_account))
         .route("/account/password", web::post().to(accounts::change_password))
+        .route("/register", web::get().to(register::show_register))
+        .route("/register", web::post().to(register::register))
+        .route("/admin", web::get().to(admin::show_admin))
+        .route("/admin/regions", web::post().to(admin::add_region))
+        .route("/admin/schools", web::post().to(admin::add_school))
+        .route("/admin/users", web::post().to(admin::add_user))
+        .route("/admin/users/{user_id}/password", web::post().to(admin::reset_password))
+        .route("/admin/registration", web::post().to(admin::set_registration))
         .route("/teach", web::get().to(teach::show_workbench))
         .route("/teach/upload", web::get().to(teach::show_upload))
         .route("/teach/uploads/complete", web::post().to(uploads::complete))
+        .route("/teach/roster", web::get().to(roster::show_roster))
+        .route("/teach/roster/preview", web::post().to(roster::preview_roster))
+        .route("/teach/roster/apply", web::post().to(roster::apply_roster))
         .route("/teach/courses/{course_id}/settings", web::post().to(teach::update_settings))
         .route("/teach/courses/{course_id}/delete", web::get().to(teach::confirm_delete))
         .route("/teach/courses/{course_id}/delete", web::post().to(teach::delete_course))

@@ -101,6 +101,7 @@ async fn managed_course(state: &AppState, scope: &Scope, course_id: i64) -> Resu
 #[tracing::instrument(skip_all, fields(course_id = *course_id))]
 pub async fn update_settings(
     state: web::Data<AppState>,
+    _signed_in: CurrentUser,
     scope: Scope,
     course_id: web::Path<i64>,
     form: web::Form<SettingsForm>,
@@ -120,6 +121,7 @@ pub async fn update_settings(
 pub async fn confirm_delete(
     state: web::Data<AppState>,
     env: PageEnv,
+    _signed_in: CurrentUser,
     scope: Scope,
     course_id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
@@ -132,6 +134,7 @@ pub async fn confirm_delete(
 #[tracing::instrument(skip_all, fields(course_id = *course_id))]
 pub async fn delete_course(
     state: web::Data<AppState>,
+    _signed_in: CurrentUser,
     scope: Scope,
     course_id: web::Path<i64>,
     form: web::Form<DeleteForm>,

@@ -31,6 +31,7 @@ mod handlers;
 mod metadata;
 mod protocol;
 mod record;
+pub mod multipart;
 pub mod spool;
 mod store;
 mod writer;

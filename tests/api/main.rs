@@ -1,5 +1,6 @@
 //! Integration tests: the real server on port 0, on SQLite and (with TEST_DATABASE_URL) Postgres.
 
+mod accounts;
 mod browser;
 mod cli_errors;
 mod foundation;

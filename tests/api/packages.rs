@@ -215,3 +215,40 @@ async fn cli_import_prints_json_and_fails_on_rejection() {
     let line: serde_json::Value = serde_json::from_slice(out.stdout.split(|b| *b == b'\n').next().unwrap()).unwrap();
     assert!(line["problems"].as_array().unwrap().len() >= 1, "{line}");
 }
+
+#[tokio::test]
+async fn a_video_with_moov_at_the_end_is_warned_about_and_rewritten_to_fast_start() {
+    if std::process::Command::new("ffmpeg").arg("-version").output().is_err() {
+        println!("SKIP faststart import test: ffmpeg is not installed (apt-get install ffmpeg)");
+        return;
+    }
+    let app = spawn_app_with(Options { import_demo: false }).await;
+    let admin = courseware::db::users::find_by_username(&app.db, "admin").await.unwrap().unwrap();
+    let token = app.token_for(admin.id).await;
+    let dir = tempfile::tempdir().unwrap();
+    let demo = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/courses/rice-growing/media/rice-intro.mp4"));
+    let slow = dir.path().join("slow.mp4");
+    // Stream copy without +faststart: ffmpeg writes moov after the media data.
+    let out = Command::new("ffmpeg").args(["-v", "error", "-y", "-i"]).arg(&demo).args(["-c", "copy"]).arg(&slow).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let package = dir.path().join("slow.zip");
+    {
+        let mut zip = zip::ZipWriter::new(std::fs::File::create(&package).unwrap());
+        let opts = zip::write::SimpleFileOptions::default();
+        zip.start_file("course.toml", opts).unwrap();
+        std::io::Write::write_all(&mut zip, b"format = 1\nslug = \"slow-video\"\ntitle = \"\xe6\x85\xa2\xe8\xa7\x86\xe9\xa2\x91\"\n\n[[lessons]]\nid = \"v\"\ntitle = \"v\"\nkind = \"video\"\nfile = \"slow.mp4\"\n").unwrap();
+        zip.start_file("slow.mp4", opts).unwrap();
+        std::io::Write::write_all(&mut zip, &std::fs::read(&slow).unwrap()).unwrap();
+        zip.finish().unwrap();
+    }
+    let res = app.upload(&token, &package).await;
+    assert_eq!(res.status(), 201);
+    let report: serde_json::Value = res.json().await.unwrap();
+    assert!(report["warnings"].to_string().contains("moov"), "{report}");
+    let course: serde_json::Value = app.client.get(app.url(&format!("/api/v1/courses/{}", report["course_id"]))).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    let bytes = app.get(course["items"][0]["url"].as_str().unwrap()).await.bytes().await.unwrap();
+    let first = u32::from_be_bytes(bytes[0..4].try_into().unwrap()) as usize;
+    assert_eq!(&bytes[4..8], b"ftyp");
+    assert_eq!(&bytes[first + 4..first + 8], b"moov", "moov right after ftyp");
+    assert_eq!(bytes.len() as u64, std::fs::metadata(&slow).unwrap().len(), "same bytes, reordered");
+}
