@@ -371,3 +371,18 @@ pub async fn delete(db: &Db, course_id: i64) -> DbResult<()> {
     tx.commit().await?;
     Ok(())
 }
+
+/// Replaces the classes a course is assigned to, in one transaction.
+pub async fn set_classes(db: &Db, course_id: i64, class_ids: &[i64]) -> DbResult<()> {
+    let mut tx = db.pool.begin().await?;
+    sqlx::query("DELETE FROM course_classes WHERE course_id = $1").bind(course_id).execute(&mut *tx).await?;
+    for class_id in class_ids {
+        sqlx::query("INSERT INTO course_classes (course_id, class_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(course_id)
+            .bind(class_id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}

@@ -141,3 +141,16 @@ pub async fn schools(db: &Db) -> DbResult<Vec<SchoolRow>> {
         .fetch_all(&db.pool)
         .await?)
 }
+
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+pub struct ClassRow {
+    pub id: i64,
+    pub name: String,
+}
+
+pub async fn classes(db: &Db, school_id: i64) -> DbResult<Vec<ClassRow>> {
+    Ok(sqlx::query_as("SELECT id, name FROM classes WHERE school_id = $1 ORDER BY name")
+        .bind(school_id)
+        .fetch_all(&db.pool)
+        .await?)
+}

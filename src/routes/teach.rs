@@ -42,11 +42,13 @@ struct ManagedCourse {
     view: CourseView,
     published: bool,
     visibility: String,
+    class_ids: Vec<i64>,
 }
 
 #[derive(Serialize)]
 struct TeachPage {
     courses: Vec<ManagedCourse>,
+    classes: Vec<org::ClassRow>,
 }
 
 #[derive(Serialize)]
@@ -54,11 +56,8 @@ struct DeletePage {
     course: CourseView,
 }
 
-#[derive(Deserialize)]
-pub struct SettingsForm {
-    published: Option<String>,
-    visibility: String,
-}
+/// The settings form as its raw pairs: `class` repeats once per chosen class.
+pub type SettingsForm = Vec<(String, String)>;
 
 #[derive(Deserialize)]
 pub struct DeleteForm {
@@ -74,11 +73,16 @@ pub async fn show_workbench(state: web::Data<AppState>, env: PageEnv, user: Curr
     let teacher = require_teacher(&user)?;
     let school = if teacher.role == Role::Admin { None } else { teacher.school_id };
     let rows = courses::managed(&state.db, school, teacher.role == Role::Admin).await?;
-    let courses = rows
-        .into_iter()
-        .map(|r| ManagedCourse { published: r.published == 1, visibility: r.visibility.clone(), view: CourseView::new(r, env.lang) })
-        .collect();
-    Ok(html(state.renderer.render("teach/index.html", &env, &TeachPage { courses })?))
+    let mut courses = Vec::with_capacity(rows.len());
+    for r in rows {
+        let class_ids = courses::course_classes(&state.db, r.id).await?;
+        courses.push(ManagedCourse { published: r.published == 1, visibility: r.visibility.clone(), class_ids, view: CourseView::new(r, env.lang) });
+    }
+    let classes = match school {
+        Some(s) => org::classes(&state.db, s).await?,
+        None => Vec::new(),
+    };
+    Ok(html(state.renderer.render("teach/index.html", &env, &TeachPage { courses, classes })?))
 }
 
 pub async fn show_upload(state: web::Data<AppState>, env: PageEnv, user: CurrentUser) -> Result<HttpResponse, AppError> {
@@ -107,12 +111,26 @@ pub async fn update_settings(
     form: web::Form<SettingsForm>,
 ) -> Result<HttpResponse, AppError> {
     let course = managed_course(&state, &scope, *course_id).await?;
-    let visibility = match form.visibility.as_str() {
+    let value = |key: &str| form.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+    let visibility = match value("visibility").unwrap_or("") {
         v @ ("open" | "region" | "school" | "classes") => v,
         other => return Err(AppError::BadRequest(format!("unknown visibility {other:?}"))),
     };
-    let published = form.published.is_some();
+    let published = value("published").is_some();
+    let mut class_ids = Vec::new();
+    for (_, v) in form.iter().filter(|(k, _)| k == "class") {
+        class_ids.push(v.parse::<i64>().map_err(|_| AppError::BadRequest(format!("bad class id {v:?}")))?);
+    }
+    // Only classes of the course's own school can be assigned.
+    let school_classes = match course.school_id {
+        Some(school) => org::classes(&state.db, school).await?,
+        None => Vec::new(),
+    };
+    if let Some(bad) = class_ids.iter().find(|id| !school_classes.iter().any(|c| c.id == **id)) {
+        return Err(AppError::BadRequest(format!("class {bad} is not a class of this course's school")));
+    }
     courses::update_settings(&state.db, course.id, published, visibility).await?;
+    courses::set_classes(&state.db, course.id, &class_ids).await?;
     let actor = scope.user.as_ref().map(|u| u.id);
     audit::record(&state.db, actor, "course.settings", &course.id.to_string(), &format!("published={published} visibility={visibility}")).await?;
     Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, "/teach")).finish())

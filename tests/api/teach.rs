@@ -71,3 +71,26 @@ async fn login_is_rate_limited_and_sessions_rotate() {
     let users: Vec<(String,)> = sqlx::query_as("SELECT password_hash FROM users").fetch_all(&app.db.pool).await.unwrap();
     assert!(users.iter().all(|(h,)| h.starts_with("$argon2id$") && !h.contains("password")), "only argon2id hashes are stored");
 }
+
+#[tokio::test]
+async fn teachers_assign_courses_to_their_own_classes_only() {
+    let app = spawn_app_with(Options { import_demo: false }).await;
+    let org = app.org().await;
+    let teacher = app.add_user("ta", "teacher", Some(org.school_a1), Some(org.region_a)).await;
+    let x = courseware::db::org::ensure_class(&app.db, org.school_a1, "七年级1班").await.unwrap();
+    let foreign = courseware::db::org::ensure_class(&app.db, org.school_b1, "B班").await.unwrap();
+    let token = app.token_for(teacher).await;
+    let report: serde_json::Value = app.upload(&token, &fixtures_dir().join("imscc/latex.imscc")).await.json().await.unwrap();
+    let id = report["course_id"].as_i64().unwrap();
+    let csrf = app.login("ta").await;
+    assert!(app.get("/teach").await.text().await.unwrap().contains("七年级1班"), "the form offers the school's classes");
+    let url = app.url(&format!("/teach/courses/{id}/settings"));
+    let x_id = x.to_string();
+    let res = app.client.post(&url).form(&[("published", "1"), ("visibility", "classes"), ("class", x_id.as_str()), ("csrf_token", csrf.as_str())]).send().await.unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(courseware::db::courses::course_classes(&app.db, id).await.unwrap(), vec![x]);
+    let f_id = foreign.to_string();
+    let res = app.client.post(&url).form(&[("visibility", "classes"), ("class", f_id.as_str()), ("csrf_token", csrf.as_str())]).send().await.unwrap();
+    assert_eq!(res.status(), 400, "another school's class is refused");
+    assert_eq!(courseware::db::courses::course_classes(&app.db, id).await.unwrap(), vec![x], "unchanged");
+}
