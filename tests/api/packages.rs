@@ -252,3 +252,28 @@ async fn a_video_with_moov_at_the_end_is_warned_about_and_rewritten_to_fast_star
     assert_eq!(&bytes[first + 4..first + 8], b"moov", "moov right after ftyp");
     assert_eq!(bytes.len() as u64, std::fs::metadata(&slow).unwrap().len(), "same bytes, reordered");
 }
+
+#[tokio::test]
+async fn older_versions_stay_readable_until_removed() {
+    let app = spawn_app_with(Options { import_demo: false }).await;
+    let admin = courseware::db::users::find_by_username(&app.db, "admin").await.unwrap().unwrap();
+    let token = app.token_for(admin.id).await;
+    let path = fixtures_dir().join("imscc/latex.imscc");
+    let v1: serde_json::Value = app.upload(&token, &path).await.json().await.unwrap();
+    let v2: serde_json::Value = app.upload(&token, &path).await.json().await.unwrap();
+    let course = v1["course_id"].as_i64().unwrap();
+    let get = |p: String| app.client.get(app.url(&p)).bearer_auth(&token).send();
+    let list: serde_json::Value = get(format!("/api/v1/courses/{course}/versions")).await.unwrap().json().await.unwrap();
+    assert_eq!(list["versions"].as_array().unwrap().len(), 2);
+    assert_eq!(list["versions"][0]["latest"], true);
+    let old: serde_json::Value = get(format!("/api/v1/courses/{course}/versions/{}", v1["version_id"])).await.unwrap().json().await.unwrap();
+    let url = old["items"].as_array().unwrap().iter().find_map(|i| i["url"].as_str()).unwrap().to_string();
+    assert!(url.starts_with(&format!("/content/{}/", v1["version_id"])));
+    assert_eq!(app.get(&url).await.status(), 200, "old version's files are served");
+    let del = |v: &serde_json::Value| app.client.delete(app.url(&format!("/api/v1/courses/{course}/versions/{}", v["version_id"]))).bearer_auth(&token).send();
+    assert_eq!(del(&v2).await.unwrap().status(), 409, "the latest version cannot be removed");
+    assert_eq!(del(&v1).await.unwrap().status(), 204);
+    assert_eq!(get(format!("/api/v1/courses/{course}/versions/{}", v1["version_id"])).await.unwrap().status(), 404);
+    let list: serde_json::Value = get(format!("/api/v1/courses/{course}/versions")).await.unwrap().json().await.unwrap();
+    assert_eq!(list["versions"].as_array().unwrap().len(), 1);
+}
