@@ -187,7 +187,11 @@ async fn authorization_matrix() {
             req = req.bearer_auth(t);
         }
         assert_eq!(req.send().await.unwrap().status(), upload, "{who}: upload");
-        let mut req = app.client.post(app.url(&format!("/teach/courses/{course}/settings"))).form(&[("published", "1"), ("visibility", "classes")]);
+        let class_field = class_x.to_string();
+        let mut req = app
+            .client
+            .post(app.url(&format!("/teach/courses/{course}/settings")))
+            .form(&[("published", "1"), ("visibility", "classes"), ("class", class_field.as_str())]);
         if let Some(t) = &token {
             req = req.bearer_auth(t);
         }
