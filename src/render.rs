@@ -39,6 +39,7 @@ impl Renderer {
             .map_err(|e| anyhow::anyhow!("templates do not compile: {}", tera_chain(&e)))?;
         tera.autoescape_on(vec![".html"]);
         tera.register_filter("urlencode", urlencode_filter);
+        tera.register_filter("datetime", datetime_filter);
         tera.set_escape_fn(escape_html);
         Ok(Renderer {
             tera,
@@ -128,6 +129,32 @@ fn escape_html(input: &str) -> String {
     out
 }
 
+/// Formats unix milliseconds as `YYYY-MM-DD HH:MM` in China Standard Time (UTC+8, no
+/// daylight saving), the time every school in the bureau's region keeps.
+fn datetime_filter(
+    value: &tera::Value,
+    _: &std::collections::HashMap<String, tera::Value>,
+) -> tera::Result<tera::Value> {
+    let ms = value.as_i64().ok_or_else(|| tera::Error::msg("datetime expects unix milliseconds"))?;
+    Ok(tera::Value::String(format_cst(ms)))
+}
+
+pub fn format_cst(ms: i64) -> String {
+    let secs = ms.div_euclid(1000) + 8 * 3600;
+    let (days, rest) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Howard Hinnant's civil-from-days algorithm.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02} {:02}:{:02}", rest / 3600, rest % 3600 / 60)
+}
+
 /// Percent-encodes a value for use inside a URL query (Tera's built-in needs a heavy feature).
 fn urlencode_filter(
     value: &tera::Value,
@@ -148,4 +175,14 @@ fn tera_chain(err: &tera::Error) -> String {
         source = s.source();
     }
     parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn china_standard_time() {
+        assert_eq!(super::format_cst(0), "1970-01-01 08:00");
+        assert_eq!(super::format_cst(1_795_766_400_000), "2026-11-27 16:00");
+        assert_eq!(super::format_cst(951_782_400_000 - 8 * 3_600_000), "2000-02-29 00:00");
+    }
 }
