@@ -12,7 +12,7 @@ use crate::config::Limits;
 use crate::db::courses::{self, NewFile, NewItem, NewVersion};
 use crate::db::Db;
 use crate::domain::CourseSlug;
-use crate::storage::{BlobId, BlobStore, FsBlobStore};
+use crate::storage::{BlobId, BlobStore, Durability, FsBlobStore};
 
 /// Who a course belongs to: `key` scopes slugs ("demo", "school:12", "global").
 #[derive(Debug, Clone)]
@@ -130,7 +130,7 @@ fn store_files(
             report(done, total.max(done));
         }
         let sha256 = hex::encode(digest);
-        let mut id = store.commit(writer, Some(&sha256)).map_err(|e| ImportError::Internal(e.into()))?;
+        let mut id = store.commit(writer, Some(&sha256), Durability::Batch).map_err(|e| ImportError::Internal(e.into()))?;
         if is_mp4_family(file) {
             if let Some((checked, warning)) = make_faststart(store, &id.sha256, file)? {
                 id = checked;
@@ -143,6 +143,8 @@ fn store_files(
             size: id.size as i64,
         });
     }
+    // Every blob must be on disk before the database refers to it.
+    store.sync().map_err(|e| ImportError::Internal(e.into()))?;
     Ok((files, warnings))
 }
 
@@ -174,7 +176,7 @@ fn make_faststart(store: &FsBlobStore, sha256: &str, file: &str) -> Result<Optio
     match rewritten {
         Ok(flushed) => {
             flushed.map_err(internal)?;
-            let id = store.commit(writer, None).map_err(|e| ImportError::Internal(e.into()))?;
+            let id = store.commit(writer, None, Durability::Batch).map_err(|e| ImportError::Internal(e.into()))?;
             let warning = Problem::new(
                 file,
                 "the moov atom was at the end of this video, so it could not start playing before it was fully \

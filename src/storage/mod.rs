@@ -22,6 +22,16 @@ pub enum StorageError {
 
 pub type StorageResult<T> = Result<T, StorageError>;
 
+/// When a committed blob must be on disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Durability {
+    /// fsync before the commit returns (a single blob).
+    Now,
+    /// Leave it to one [`BlobStore::sync`] after many blobs: an fsync per file made
+    /// importing a package of thousands of small files wait seconds on the disk.
+    Batch,
+}
+
 /// A stored blob's identity.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BlobId {
@@ -36,9 +46,13 @@ pub trait BlobStore: Send + Sync {
     /// Starts a new blob whose hash the caller computes itself (saves hashing twice when
     /// the bytes are already hashed on their way in, as package import does).
     fn unhashed_writer(&self) -> StorageResult<BlobWriter>;
-    /// Makes a written blob durable and visible under its hash: the writer's own, or for
-    /// an unhashed writer the `sha256` the caller computed over exactly the bytes written.
-    fn commit(&self, writer: BlobWriter, sha256: Option<&str>) -> StorageResult<BlobId>;
+    /// Makes a written blob visible under its hash: the writer's own, or for an unhashed
+    /// writer the `sha256` the caller computed over exactly the bytes written. With
+    /// [`Durability::Now`] it is on disk when this returns; with [`Durability::Batch`] the
+    /// caller must call [`BlobStore::sync`] before recording the blob anywhere.
+    fn commit(&self, writer: BlobWriter, sha256: Option<&str>, durability: Durability) -> StorageResult<BlobId>;
+    /// Makes every blob committed with [`Durability::Batch`] durable, in one go.
+    fn sync(&self) -> StorageResult<()>;
     /// The local file holding a blob, for range serving.
     fn local_path(&self, sha256: &str) -> StorageResult<PathBuf>;
     fn contains(&self, sha256: &str) -> bool;
