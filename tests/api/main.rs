@@ -3,6 +3,7 @@
 mod accounts;
 mod browser;
 mod cli_errors;
+mod differential;
 mod foundation;
 mod helpers;
 mod media;
