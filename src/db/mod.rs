@@ -7,6 +7,8 @@ pub mod audit;
 pub mod blobs;
 pub mod courses;
 pub mod org;
+pub mod progress;
+pub mod progress_read;
 pub mod sessions;
 pub mod state;
 pub mod users;
