@@ -44,12 +44,46 @@ pub async fn item_rows_of(db: &Db, user_id: i64, course_id: i64) -> DbResult<Vec
         .await?)
 }
 
-/// One learner's course rows, most recently studied first; `limit` caps the count.
-#[tracing::instrument(skip(db))]
-pub async fn course_rows_of(db: &Db, user_id: i64, limit: i64) -> DbResult<Vec<CourseProgressRow>> {
+/// One learner's rows of the given courses.
+#[tracing::instrument(skip(db, course_ids))]
+pub async fn course_rows_for(db: &Db, user_id: i64, course_ids: &[i64]) -> DbResult<Vec<CourseProgressRow>> {
+    if course_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Ids are integers from the database, so writing them into the SQL text is safe.
+    let ids: Vec<String> = course_ids.iter().map(i64::to_string).collect();
     Ok(sqlx::query_as(&format!(
-        "SELECT {COURSE_COLUMNS} FROM course_progress WHERE user_id = $1 AND status <> 'not_started' \
-         ORDER BY last_access DESC, course_id LIMIT $2"
+        "SELECT {COURSE_COLUMNS} FROM course_progress WHERE user_id = $1 AND course_id IN ({})",
+        ids.join(",")
+    ))
+    .bind(user_id)
+    .fetch_all(&db.pool)
+    .await?)
+}
+
+/// A course a learner has started and not finished, with the lesson they were last on.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RecentRow {
+    pub course_id: i64,
+    pub title: String,
+    pub title_en: Option<String>,
+    pub percent: i64,
+    pub item_id: Option<i64>,
+    pub item_title: Option<String>,
+    pub item_title_en: Option<String>,
+}
+
+/// The learner's unfinished courses among those `visible_sql` (over `courses c`) lets them
+/// see, most recently studied first.
+#[tracing::instrument(skip(db, visible_sql))]
+pub async fn recent_courses(db: &Db, user_id: i64, visible_sql: &str, limit: i64) -> DbResult<Vec<RecentRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT p.course_id, c.title, c.title_en, p.percent, i.id AS item_id, i.title AS item_title, \
+           i.title_en AS item_title_en \
+         FROM course_progress p JOIN courses c ON c.id = p.course_id \
+         LEFT JOIN items i ON i.version_id = c.latest_version_id AND i.identifier = p.last_item_key \
+         WHERE p.user_id = $1 AND p.status IN ('in_progress', 'failed') AND {visible_sql} \
+         ORDER BY p.last_access DESC, p.course_id LIMIT $2"
     ))
     .bind(user_id)
     .bind(limit)

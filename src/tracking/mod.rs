@@ -11,6 +11,7 @@ pub mod intervals;
 pub mod meta;
 pub mod quiz;
 pub mod rebuild;
+pub mod report;
 pub mod rules;
 pub mod state;
 pub mod writer;
