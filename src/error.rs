@@ -72,6 +72,19 @@ impl From<crate::packages::import::ImportError> for AppError {
     }
 }
 
+impl From<crate::tracking::TrackError> for AppError {
+    fn from(err: crate::tracking::TrackError) -> Self {
+        use crate::tracking::TrackError;
+        match err {
+            TrackError::NotFound(what) => AppError::NotFound(what),
+            TrackError::Invalid(msg) => AppError::BadRequest(msg),
+            TrackError::Refused(msg) => AppError::Conflict(msg),
+            TrackError::Db(e) => e.into(),
+            e @ TrackError::Unavailable => AppError::Internal(e.into()),
+        }
+    }
+}
+
 impl From<DbError> for AppError {
     fn from(err: DbError) -> Self {
         match err {

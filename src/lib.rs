@@ -16,4 +16,5 @@ pub mod routes;
 pub mod startup;
 pub mod storage;
 pub mod telemetry;
+pub mod tracking;
 pub mod uploads;

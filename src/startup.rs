@@ -24,6 +24,8 @@ pub struct AppState {
     pub signer: MediaSigner,
     pub file_cache: crate::routes::file_cache::FileCache,
     pub uploads: crate::uploads::UploadStore,
+    pub tracker: crate::tracking::Tracker,
+    pub tokens: crate::auth::session::TokenCache,
 }
 
 pub struct Application {

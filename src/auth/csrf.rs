@@ -59,7 +59,7 @@ where
         let service = Rc::clone(&self.service);
         Box::pin(async move {
             let state = req.app_data::<web::Data<AppState>>().cloned().expect("AppState registered");
-            let user = resolve(&state.db, req.request()).await.map_err(AppError::from)?;
+            let user = resolve(&state.db, &state.tokens, req.request()).await.map_err(AppError::from)?;
             let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
             if unsafe_method {
                 match user.as_ref().and_then(|u| u.csrf_token.clone()) {

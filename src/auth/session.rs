@@ -1,7 +1,10 @@
 //! Who is asking: the session cookie or a Bearer API token, resolved once per request by
 //! the [`super::csrf::Authenticate`] middleware and read by the extractors here.
 
+use std::collections::HashMap;
 use std::future::{ready, Ready};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
 use actix_web::{dev::Payload, FromRequest, HttpMessage, HttpRequest};
@@ -55,11 +58,40 @@ pub fn random_token() -> String {
     hex::encode(rand::random::<[u8; 32]>())
 }
 
+/// How long a resolved API token is reused without asking the database: API clients send
+/// many requests a second. A revoked token or disabled user is refused within this time.
+const TOKEN_TTL: Duration = Duration::from_secs(5);
+const MAX_CACHED_TOKENS: usize = 100_000;
+
+/// API tokens resolved in the last [`TOKEN_TTL`], by token hash.
+#[derive(Default)]
+pub struct TokenCache(Mutex<HashMap<String, (SessionUser, Instant)>>);
+
+impl TokenCache {
+    async fn resolve(&self, db: &Db, token: &str) -> DbResult<Option<SessionUser>> {
+        let hash = hash_token(token);
+        if let Some((user, at)) = self.0.lock().expect("token cache").get(&hash) {
+            if at.elapsed() < TOKEN_TTL {
+                return Ok(Some(user.clone()));
+            }
+        }
+        let user = sessions::find_token_user(db, &hash).await?.and_then(|u| SessionUser::from_row(u, None));
+        let mut cache = self.0.lock().expect("token cache");
+        if cache.len() >= MAX_CACHED_TOKENS {
+            cache.clear();
+        }
+        match &user {
+            Some(u) => cache.insert(hash, (u.clone(), Instant::now())),
+            None => cache.remove(&hash),
+        };
+        Ok(user)
+    }
+}
+
 /// Resolves the request's credentials: `Authorization: Bearer` first, then the cookie.
-pub async fn resolve(db: &Db, req: &HttpRequest) -> DbResult<Option<SessionUser>> {
+pub async fn resolve(db: &Db, tokens: &TokenCache, req: &HttpRequest) -> DbResult<Option<SessionUser>> {
     if let Some(token) = bearer_token(req) {
-        let user = sessions::find_token_user(db, &hash_token(token)).await?;
-        return Ok(user.and_then(|u| SessionUser::from_row(u, None)));
+        return tokens.resolve(db, token).await;
     }
     let Some(cookie) = req.cookie(SESSION_COOKIE) else { return Ok(None) };
     let token_hash = hash_token(cookie.value());
@@ -69,7 +101,10 @@ pub async fn resolve(db: &Db, req: &HttpRequest) -> DbResult<Option<SessionUser>
         sessions::delete(db, &token_hash).await?;
         return Ok(None);
     }
-    sessions::touch(db, &token_hash, now).await?;
+    // A write per request would queue behind progress writes on SQLite; once a minute will do.
+    if now - session.last_seen_at >= 60_000 {
+        sessions::touch(db, &token_hash, now).await?;
+    }
     Ok(SessionUser::from_row(user, Some(session.csrf_token)))
 }
 

@@ -4,6 +4,7 @@
 mod gc;
 mod import;
 mod org;
+mod progress;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -73,6 +74,11 @@ pub enum Command {
         #[command(subcommand)]
         action: org::TokenAction,
     },
+    /// Learner progress maintenance.
+    Progress {
+        #[command(subcommand)]
+        action: progress::ProgressAction,
+    },
 }
 
 /// Runs the parsed command and maps any error to exit code 1 with a one-line message.
@@ -122,6 +128,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::School { action } => org::school(&settings, action).await,
         Command::User { action } => org::user(&settings, action).await,
         Command::Token { action } => org::token(&settings, action).await,
+        Command::Progress { action } => progress::run(&settings, action).await,
     }
 }
 
@@ -142,6 +149,7 @@ pub async fn build_state(settings: Settings) -> anyhow::Result<startup::AppState
     let renderer = render::Renderer::new(settings.templates_dir.as_deref())?;
     let signer = provision::media_signer(&db).await?;
     let uploads = provision::open_uploads(&settings).await?;
+    let tracker = crate::tracking::Tracker::start(db.clone(), settings.allow_guests);
     Ok(startup::AppState {
         settings,
         db,
@@ -150,6 +158,8 @@ pub async fn build_state(settings: Settings) -> anyhow::Result<startup::AppState
         signer,
         file_cache: Default::default(),
         uploads,
+        tracker,
+        tokens: Default::default(),
     })
 }
 

@@ -356,11 +356,14 @@ pub async fn update_settings(db: &Db, course_id: i64, published: bool, visibilit
 }
 
 /// Removes a course with all its versions, items and file references in one transaction;
-/// blobs no other version uses become garbage for `courseware gc`.
+/// blobs no other version uses become garbage for `courseware gc`. Learners' progress rows
+/// go too; their events stay in the log (statistics count past study).
 pub async fn delete(db: &Db, course_id: i64) -> DbResult<()> {
     let mut tx = db.pool.begin().await?;
     for sql in [
         "DELETE FROM course_classes WHERE course_id = $1",
+        "DELETE FROM item_progress WHERE course_id = $1",
+        "DELETE FROM course_progress WHERE course_id = $1",
         "DELETE FROM items WHERE version_id IN (SELECT id FROM course_versions WHERE course_id = $1)",
         "DELETE FROM version_files WHERE version_id IN (SELECT id FROM course_versions WHERE course_id = $1)",
         "DELETE FROM course_versions WHERE course_id = $1",

@@ -8,6 +8,8 @@ pub mod blobs;
 pub mod courses;
 pub mod org;
 pub mod roster;
+pub mod progress;
+pub mod progress_read;
 pub mod sessions;
 pub mod state;
 pub mod users;

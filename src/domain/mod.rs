@@ -1,5 +1,7 @@
 //! Small types that parse on the way in, so the rest of the code never re-checks them.
 
+pub mod quiz;
+
 use std::fmt;
 
 /// What a user may do; each role's scope (region, school) lives on the user row.

@@ -90,6 +90,14 @@ pub async fn import_path(
     let slug = course_slug(&parsed, name_hint(&parsed)).map_err(|p| ImportError::Rejected(vec![p]))?;
     let new = new_version(parsed.clone(), slug, owner, files);
     let stored = courses::insert_version(db, &new).await.map_err(|e| ImportError::Internal(e.into()))?;
+    // Learners' course progress follows the new version's lessons and rules; item progress
+    // is kept by lesson id. A failure here leaves rows to be fixed by their next heartbeat.
+    if stored.version > 1 {
+        let lookups = crate::tracking::meta::Lookups::default();
+        if let Err(e) = crate::tracking::rebuild::refresh_course(db, &lookups, stored.course_id).await {
+            tracing::warn!(error = %crate::error::cause_chain(&e), course_id = stored.course_id, "progress refresh failed");
+        }
+    }
     Ok(ImportReport {
         course_id: stored.course_id,
         version_id: stored.version_id,

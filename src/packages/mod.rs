@@ -301,9 +301,19 @@ pub fn inspect(source: &PackageSource, hint_name: &str) -> Result<ParsedPackage,
     if parsed.title.trim().is_empty() {
         parsed.title = fallback_title(&view, hint_name);
     }
-    parsed.files = view.files().to_vec();
+    let withheld = withheld_files(&parsed.items);
+    parsed.files = view.files().iter().filter(|f| !withheld.contains(f.as_str())).cloned().collect();
     parsed.root = view.root().to_owned();
     Ok(parsed)
+}
+
+/// Files read at import that must never be served: native quizzes hold their answers.
+fn withheld_files(items: &[ParsedItem]) -> std::collections::HashSet<String> {
+    items
+        .iter()
+        .filter(|i| i.kind == ItemKind::Quiz)
+        .filter_map(|i| i.runtime.get("source")?.as_str().map(str::to_owned))
+        .collect()
 }
 
 /// A title for packages whose manifest gives none: the folder they were zipped in, else the upload's name.

@@ -13,12 +13,22 @@
 //! duration_seconds = 300
 //! captions = [{ file = "videos/l1.zh-CN.vtt", lang = "zh-CN", label = "中文" }]
 //! required = true           # default
+//! watched_share = 0.9       # video/audio: share that must be played to complete it
+//! min_seconds = 10          # other kinds: seconds the page must be seen to complete it
+//! [completion]              # optional: how the course is completed
+//! rule = "all_required"     # or "min_score" with `min_score = 80` (percent, over the quizzes)
 //! ```
+//!
+//! A `quiz` lesson's `file` is a quiz TOML file ([`crate::domain::quiz`]); it is parsed here,
+//! kept in the item's runtime data, and withheld from the served files so that the answers
+//! never reach a browser.
 
 use std::collections::HashSet;
 
 use serde::Deserialize;
 use toml::Spanned;
+
+use crate::domain::quiz::Quiz;
 
 use super::names::resolve_relative;
 use super::source::View;
@@ -40,6 +50,15 @@ struct CourseToml {
     language: Option<String>,
     #[serde(default)]
     lessons: Vec<LessonToml>,
+    completion: Option<Spanned<CompletionToml>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CompletionToml {
+    rule: Option<String>,
+    min_score: Option<f64>,
+    watched_share: Option<f64>,
 }
 
 #[derive(Deserialize)]
@@ -54,6 +73,8 @@ struct LessonToml {
     #[serde(default)]
     captions: Vec<CaptionToml>,
     required: Option<bool>,
+    watched_share: Option<f64>,
+    min_seconds: Option<u32>,
 }
 
 #[derive(Deserialize)]
@@ -128,6 +149,14 @@ pub(super) fn parse(view: &View) -> Result<ParsedPackage, Vec<Problem>> {
             Err(mut p) => problems.append(&mut p),
         }
     }
+    let completion = match &course.completion {
+        Some(c) => completion_json(c.get_ref()).map_err(|m| Problem::at(FILE, lines.at(c.span().start), m)),
+        None => Ok(serde_json::json!({})),
+    };
+    let completion = completion.unwrap_or_else(|p| {
+        problems.push(p);
+        serde_json::Value::Null
+    });
     if !problems.is_empty() {
         return Err(problems);
     }
@@ -155,7 +184,7 @@ pub(super) fn parse(view: &View) -> Result<ParsedPackage, Vec<Problem>> {
         items,
         warnings: Vec::new(),
         files: Vec::new(),
-        metadata: serde_json::json!({ "format": 1 }),
+        metadata: serde_json::json!({ "format": 1, "completion": completion }),
         root: String::new(),
     })
 }
@@ -179,7 +208,7 @@ fn lesson_item(
         ));
     }
     let file_line = lines.at(lesson.file.span().start);
-    let launch = match check_file(view, lesson.file.get_ref()) {
+    let mut launch = match check_file(view, lesson.file.get_ref()) {
         Ok(path) => Some(path),
         Err(why) => {
             problems.push(Problem::at(
@@ -232,6 +261,19 @@ fn lesson_item(
             format!("lesson `{id}` has an empty title"),
         ));
     }
+    let rules = lesson_rules(lesson).map_err(|m| Problem::at(FILE, id_line, format!("lesson `{id}`: {m}")));
+    let mut runtime = rules.unwrap_or_else(|p| {
+        problems.push(p);
+        serde_json::json!({})
+    });
+    if kind == ItemKind::Quiz {
+        if let Some(path) = launch.take() {
+            match read_quiz(view, &path) {
+                Ok(quiz) => runtime = serde_json::json!({ "quiz": quiz, "source": path }),
+                Err(mut p) => problems.append(&mut p),
+            }
+        }
+    }
     if !problems.is_empty() {
         return Err(problems);
     }
@@ -249,8 +291,57 @@ fn lesson_item(
         captions,
         duration_seconds: lesson.duration_seconds,
         required: lesson.required.unwrap_or(true),
-        runtime: serde_json::json!({}),
+        runtime,
     })
+}
+
+/// Completion settings of one lesson, as kept in the item's runtime data.
+fn lesson_rules(lesson: &LessonToml) -> Result<serde_json::Value, String> {
+    let mut rules = serde_json::Map::new();
+    if let Some(share) = lesson.watched_share {
+        check_share(share)?;
+        rules.insert("watched_share".into(), share.into());
+    }
+    if let Some(seconds) = lesson.min_seconds {
+        rules.insert("min_seconds".into(), seconds.into());
+    }
+    Ok(rules.into())
+}
+
+/// The course's `[completion]` table, as kept in the version's metadata.
+fn completion_json(c: &CompletionToml) -> Result<serde_json::Value, String> {
+    let mut out = serde_json::Map::new();
+    match (c.rule.as_deref().unwrap_or("all_required"), c.min_score) {
+        ("all_required", None) => {}
+        ("all_required", Some(_)) => return Err("[completion] `min_score` needs `rule = \"min_score\"`".into()),
+        ("min_score", Some(score)) if (0.0..=100.0).contains(&score) => {
+            out.insert("rule".into(), "min_score".into());
+            out.insert("min_score".into(), score.into());
+        }
+        ("min_score", _) => return Err("[completion] `rule = \"min_score\"` needs `min_score` between 0 and 100".into()),
+        (other, _) => return Err(format!("[completion] rule `{other}` is not one of all_required, min_score")),
+    }
+    if let Some(share) = c.watched_share {
+        check_share(share)?;
+        out.insert("watched_share".into(), share.into());
+    }
+    Ok(out.into())
+}
+
+fn check_share(share: f64) -> Result<(), String> {
+    if share > 0.0 && share <= 1.0 {
+        Ok(())
+    } else {
+        Err(format!("watched_share {share} must be above 0 and at most 1"))
+    }
+}
+
+/// Reads and checks a quiz file; its problems carry its own name and lines.
+fn read_quiz(view: &View, path: &str) -> Result<Quiz, Vec<Problem>> {
+    let bytes = view.read(path).map_err(|p| vec![p])?;
+    let text = std::str::from_utf8(&bytes).map_err(|_| vec![Problem::new(path, "not valid UTF-8; save the quiz as UTF-8")])?;
+    Quiz::from_toml(text.strip_prefix('\u{feff}').unwrap_or(text))
+        .map_err(|errs| errs.into_iter().map(|(line, message)| Problem::at(path, line, message)).collect())
 }
 
 /// Our own format is exact: the file must exist under precisely this name.

@@ -9,6 +9,8 @@ use crate::db::courses::{self, CatalogFilter};
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::render::PageEnv;
+use crate::routes::progress_views::{self, CourseProgressView, WithProgress};
+use crate::routes::quizzes::{self, LessonQuery, QuizPage};
 use crate::routes::views::{CourseView, ItemView};
 use crate::startup::AppState;
 
@@ -42,18 +44,20 @@ pub(crate) struct CatalogPage {
 #[derive(Serialize)]
 struct CoursePage {
     course: CourseView,
-    items: Vec<ItemView>,
-    first_lesson: Option<String>,
+    items: Vec<WithProgress>,
+    progress: CourseProgressView,
     can_manage: bool,
 }
 
 #[derive(Serialize)]
 struct LessonPage {
     course: CourseView,
-    item: ItemView,
-    items: Vec<ItemView>,
+    item: WithProgress,
+    items: Vec<WithProgress>,
+    progress: CourseProgressView,
     prev: Option<String>,
     next: Option<String>,
+    quiz: Option<QuizPage>,
 }
 
 pub(crate) fn html(body: String) -> HttpResponse {
@@ -105,6 +109,7 @@ pub async fn list_courses(
     query: web::Query<CatalogQuery>,
 ) -> Result<HttpResponse, AppError> {
     let page = catalog(&state, &scope, &query, env.lang).await?;
+    let page = progress_views::catalog_view(&state.db, &scope, page, env.lang).await?;
     Ok(html(state.renderer.render("catalog/index.html", &env, &page)?))
 }
 
@@ -116,8 +121,8 @@ pub async fn show_course(
     scope: Scope,
 ) -> Result<HttpResponse, AppError> {
     let (course, items, can_manage) = load_course(&state, &scope, *course_id, env.lang).await?;
-    let first_lesson = items.iter().find(|i| i.kind != "folder").map(|i| i.page_url.clone());
-    let page = CoursePage { course, items, first_lesson, can_manage };
+    let progress = progress_views::for_reader(&state.db, scope.user.as_ref(), course.id, items).await?;
+    let page = CoursePage { course, items: progress.items, progress: progress.course, can_manage };
     Ok(html(state.renderer.render("courses/show.html", &env, &page)?))
 }
 
@@ -127,19 +132,23 @@ pub async fn show_lesson(
     path: web::Path<(i64, i64)>,
     env: PageEnv,
     scope: Scope,
+    query: web::Query<LessonQuery>,
 ) -> Result<HttpResponse, AppError> {
     let (course_id, item_id) = path.into_inner();
-    let (course, mut items, _) = load_course(&state, &scope, course_id, env.lang).await?;
+    let (course, items, _) = load_course(&state, &scope, course_id, env.lang).await?;
+    let progress = progress_views::for_reader(&state.db, scope.user.as_ref(), course_id, items).await?;
+    let mut items = progress.items;
     let index = items
         .iter()
-        .position(|i| i.id == item_id && i.kind != "folder")
+        .position(|i| i.item.id == item_id && i.item.kind != "folder")
         .ok_or(AppError::NotFound("lesson"))?;
-    let lessons: Vec<usize> = (0..items.len()).filter(|&i| items[i].kind != "folder").collect();
+    let lessons: Vec<usize> = (0..items.len()).filter(|&i| items[i].item.kind != "folder").collect();
     let at = lessons.iter().position(|&i| i == index).unwrap_or(0);
-    let prev = at.checked_sub(1).map(|p| items[lessons[p]].page_url.clone());
-    let next = lessons.get(at + 1).map(|&n| items[n].page_url.clone());
+    let prev = at.checked_sub(1).map(|p| items[lessons[p]].item.page_url.clone());
+    let next = lessons.get(at + 1).map(|&n| items[n].item.page_url.clone());
     let item = items.remove(index);
-    let page = LessonPage { course, item, items, prev, next };
+    let quiz = quizzes::quiz_page(&state, scope.user.as_ref(), &item, query.attempt.as_deref(), env.lang).await?;
+    let page = LessonPage { course, item, items, progress: progress.course, prev, next, quiz };
     Ok(html(state.renderer.render("lessons/show.html", &env, &page)?))
 }
 

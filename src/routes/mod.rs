@@ -5,10 +5,14 @@ pub mod admin;
 mod api_courses;
 mod api_packages;
 mod assets;
+mod class_progress;
 mod content;
 mod courses;
 pub mod file_cache;
 mod health;
+mod progress;
+pub mod progress_views;
+mod quizzes;
 pub mod teach;
 mod register;
 mod roster;
@@ -23,6 +27,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(courses::list_courses))
         .route("/courses/{course_id}", web::get().to(courses::show_course))
         .route("/courses/{course_id}/lessons/{item_id}", web::get().to(courses::show_lesson))
+        .route("/courses/{course_id}/lessons/{item_id}/quiz", web::post().to(quizzes::submit_quiz))
         .route("/content/{version_id}/{token}/{path:.+}", web::get().to(content::serve_content))
         .route("/content/{version_id}/{token}/{path:.+}", web::head().to(content::serve_content))
         .route("/static/{path:.+}", web::get().to(assets::serve_static))
@@ -50,6 +55,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/teach/courses/{course_id}/settings", web::post().to(teach::update_settings))
         .route("/teach/courses/{course_id}/delete", web::get().to(teach::confirm_delete))
         .route("/teach/courses/{course_id}/delete", web::post().to(teach::delete_course))
+        .route("/teach/courses/{course_id}/progress", web::get().to(class_progress::show_class_progress))
+        .route("/teach/courses/{course_id}/progress.csv", web::get().to(class_progress::export_class_progress))
         .service(
             web::scope("/api/v1")
                 .route("/courses", web::get().to(api_courses::list_courses))
@@ -59,6 +66,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/courses/{course_id}/versions/{version_id}", web::delete().to(api_courses::delete_version))
                 .route("/packages", web::post().to(api_packages::upload_package))
                 .route("/me", web::get().to(accounts::me))
+                .service(
+                    web::resource("/progress/events")
+                        .app_data(progress::events_config())
+                        .route(web::post().to(progress::post_events)),
+                )
+                .route("/progress/courses/{course_id}", web::get().to(progress::get_course_progress))
                 .route("/uploads", web::route().method(actix_web::http::Method::OPTIONS).to(uploads::options))
                 .route("/uploads", web::post().to(uploads::create))
                 .route("/uploads/{id}", web::head().to(uploads::head))

@@ -91,7 +91,7 @@ pub async fn show_upload(state: web::Data<AppState>, env: PageEnv, user: Current
 }
 
 /// The course if the user may manage it; otherwise "not found" (ids reveal nothing).
-async fn managed_course(state: &AppState, scope: &Scope, course_id: i64) -> Result<CourseRow, AppError> {
+pub(crate) async fn managed_course(state: &AppState, scope: &Scope, course_id: i64) -> Result<CourseRow, AppError> {
     let course = courses::get(&state.db, course_id).await?;
     if scope.can_manage(&course) {
         Ok(course)

@@ -8,6 +8,8 @@ mod foundation;
 mod helpers;
 mod media;
 mod packages;
+mod progress;
+mod progress_pages;
 mod teach;
 mod uploads;
 mod webdriver;

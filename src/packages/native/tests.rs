@@ -24,16 +24,18 @@ captions = [{ file = "videos/l1.zh-CN.vtt", lang = "zh-CN", label = "中文" }]
 id = "l2"
 title = "练习"
 kind = "quiz"
-file = "quiz/l2.json"
+file = "quiz/l2.toml"
 required = false
 "#;
+
+const QUIZ: &str = "[[questions]]\ntype = \"true_false\"\ntext = \"1/2 > 1/3\"\nanswer = true\n";
 
 fn files(toml: &str) -> Vec<(&str, &[u8])> {
     vec![
         ("course.toml", toml.as_bytes()),
         ("videos/l1.mp4", b"mp4"),
         ("videos/l1.zh-CN.vtt", b"WEBVTT"),
-        ("quiz/l2.json", b"{}"),
+        ("quiz/l2.toml", QUIZ.as_bytes()),
     ]
 }
 
@@ -67,12 +69,41 @@ fn native_course_parses() {
         (p.items[1].kind, p.items[1].required),
         (ItemKind::Quiz, false)
     );
-    assert_eq!(p.files.len(), 4);
+    // The quiz file holds the answers: parsed into the item, never stored as a served file.
+    assert_eq!(p.files.len(), 3);
+    assert!(!p.files.iter().any(|f| f.starts_with("quiz/")), "{:?}", p.files);
+    assert_eq!(p.items[1].launch, None);
+    assert_eq!(p.items[1].runtime["source"], "quiz/l2.toml");
+    assert_eq!(p.items[1].runtime["quiz"]["questions"][0]["answer"]["true_false"], true);
+}
+
+#[test]
+fn quiz_file_problems_name_the_quiz_file_and_line() {
+    let mut list = files(GOOD);
+    list[3] = ("quiz/l2.toml", b"[[questions]]\ntype = \"single\"\ntext = \"?\"\nchoices = [\"a\", \"b\"]\nanswer = 3\n");
+    let errs = inspect_files(&list).unwrap_err();
+    assert_eq!((errs[0].file.as_str(), errs[0].line), ("quiz/l2.toml", Some(2)), "{}", show(&errs));
+}
+
+#[test]
+fn completion_rules_are_kept_for_progress() {
+    let toml = GOOD.replace("duration_seconds = 300", "duration_seconds = 300\nwatched_share = 0.8")
+        + "\n[completion]\nrule = \"min_score\"\nmin_score = 70\n";
+    let p = inspect_files(&files(&toml)).unwrap_or_else(|e| panic!("{}", show(&e)));
+    assert_eq!(p.items[0].runtime["watched_share"], 0.8);
+    assert_eq!(p.metadata["completion"]["rule"], "min_score");
+    assert_eq!(p.metadata["completion"]["min_score"], 70.0);
+    let bad = GOOD.to_string() + "\n[completion]\nrule = \"min_score\"\n";
+    let errs = inspect_files(&files(&bad)).unwrap_err();
+    assert!(errs[0].message.contains("needs `min_score`"), "{}", show(&errs));
+    let bad = GOOD.replace("duration_seconds = 300", "watched_share = 1.5");
+    let errs = inspect_files(&files(&bad)).unwrap_err();
+    assert!(errs[0].message.contains("watched_share 1.5"), "{}", show(&errs));
 }
 
 #[test]
 fn missing_lesson_file_names_the_lesson_and_line() {
-    let toml = GOOD.replace("quiz/l2.json", "quiz/missing.json");
+    let toml = GOOD.replace("quiz/l2.toml", "quiz/missing.toml");
     let errs = inspect_files(&files(&toml)).unwrap_err();
     assert_eq!(errs.len(), 1, "{}", show(&errs));
     assert_eq!(
@@ -80,7 +111,7 @@ fn missing_lesson_file_names_the_lesson_and_line() {
         ("course.toml", Some(23))
     );
     assert!(
-        errs[0].message.contains("lesson `l2`") && errs[0].message.contains("quiz/missing.json"),
+        errs[0].message.contains("lesson `l2`") && errs[0].message.contains("quiz/missing.toml"),
         "{}",
         errs[0]
     );

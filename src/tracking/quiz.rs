@@ -1,0 +1,119 @@
+//! Scoring a native quiz attempt on the server, against answers the browser never saw.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::rules::round2;
+use crate::domain::quiz::{normalize_fill, Answer, Quiz};
+
+const MAX_VALUES: usize = 50;
+const MAX_VALUE_LEN: usize = 500;
+
+/// One attempt as stored in its event: what was answered, which questions were right, the
+/// percent scored and whether it reached the pass mark.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QuizOutcome {
+    pub score: f64,
+    pub passed: bool,
+    pub right: Vec<String>,
+    pub answers: BTreeMap<String, Vec<String>>,
+}
+
+/// Scores form fields (question id, value) pairs: a choice's number (1-based), `true` or
+/// `false`, or the typed text. A multiple-choice question is right only with exactly its
+/// choices. Fields that name no question are ignored.
+pub fn score(quiz: &Quiz, fields: &[(String, String)]) -> QuizOutcome {
+    let mut answers: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (name, value) in fields {
+        if let Some(q) = quiz.questions.iter().find(|q| &q.id == name) {
+            let values = answers.entry(q.id.clone()).or_default();
+            if values.len() < MAX_VALUES {
+                values.push(value.chars().take(MAX_VALUE_LEN).collect());
+            }
+        }
+    }
+    let (mut earned, mut total) = (0.0, 0.0);
+    let mut right = Vec::new();
+    for q in &quiz.questions {
+        total += q.points;
+        let given = answers.get(&q.id).map(Vec::as_slice).unwrap_or(&[]);
+        if is_right(&q.answer, given) {
+            earned += q.points;
+            right.push(q.id.clone());
+        }
+    }
+    let score = if total > 0.0 { round2(earned * 100.0 / total) } else { 0.0 };
+    QuizOutcome { score, passed: score >= quiz.pass_score, right, answers }
+}
+
+fn is_right(answer: &Answer, given: &[String]) -> bool {
+    let choices = || -> Option<Vec<usize>> {
+        let mut picked: Vec<usize> = given.iter().map(|v| v.trim().parse::<usize>().ok()?.checked_sub(1)).collect::<Option<_>>()?;
+        picked.sort_unstable();
+        picked.dedup();
+        Some(picked)
+    };
+    match answer {
+        Answer::Single(right) => choices().is_some_and(|c| c == [*right]),
+        Answer::Multiple(right) => choices().is_some_and(|c| &c == right),
+        Answer::TrueFalse(right) => matches!(given, [v] if v.trim() == right.to_string()),
+        Answer::Fill(accepted) => matches!(given, [v] if accepted.contains(&normalize_fill(v))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn quiz() -> Quiz {
+        Quiz::from_toml(
+            r#"
+pass_score = 75
+[[questions]]
+type = "single"
+text = "a"
+choices = ["x", "y", "z"]
+answer = 2
+[[questions]]
+type = "multiple"
+text = "b"
+choices = ["x", "y", "z"]
+answer = [1, 3]
+points = 2
+[[questions]]
+type = "true_false"
+text = "c"
+answer = false
+[[questions]]
+type = "fill"
+text = "d"
+answer = ["蒸发", "evaporation"]
+"#,
+        )
+        .unwrap()
+    }
+
+    fn fields(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn every_question_kind_is_scored() {
+        let all = score(&quiz(), &fields(&[("q1", "2"), ("q2", "3"), ("q2", "1"), ("q3", "false"), ("q4", " ＥＶＡＰＯＲＡＴＩＯＮ ")]));
+        assert_eq!((all.score, all.passed), (100.0, true));
+        assert_eq!(all.right, ["q1", "q2", "q3", "q4"]);
+        let some = score(&quiz(), &fields(&[("q1", "2"), ("q2", "1"), ("q3", "true"), ("q4", "蒸发")]));
+        assert_eq!(some.right, ["q1", "q4"]);
+        assert_eq!((some.score, some.passed), (40.0, false));
+    }
+
+    #[test]
+    fn missing_extra_and_malformed_answers_score_nothing() {
+        let none = score(&quiz(), &[]);
+        assert_eq!((none.score, none.right.len()), (0.0, 0));
+        let odd = score(&quiz(), &fields(&[("q1", "2"), ("q1", "3"), ("q2", "1"), ("q2", "2"), ("q2", "3"), ("q3", "no"), ("zz", "1")]));
+        assert!(odd.right.is_empty(), "{odd:?}");
+        assert!(!odd.answers.contains_key("zz"));
+    }
+}

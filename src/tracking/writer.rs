@@ -1,0 +1,151 @@
+//! Group commit: requests hand their checked events to writer tasks, which store whatever
+//! has queued up in one transaction and answer every request only after the commit. One
+//! commit then carries many learners' heartbeats, and an acknowledged event is on disk
+//! (SQLite in WAL mode survives a killed process; Postgres commits are flushed by default).
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, oneshot, Mutex};
+
+use super::apply::apply;
+use super::event::Event;
+use super::meta::Lookups;
+use crate::db::progress::{self, NewEvent};
+use super::TrackError;
+use crate::db::{Backend, Db, DbResult};
+
+/// Events in one transaction at most; more wait for the next.
+const MAX_BATCH_EVENTS: usize = 2000;
+/// Requests waiting for a writer before new ones wait to be queued (back-pressure).
+const QUEUE: usize = 4096;
+/// A failed transaction (a Postgres deadlock, SQLite busy past its timeout) is tried again.
+const ATTEMPTS: usize = 3;
+
+/// Per event of a request: `true` if this request stored it, `false` if it was already stored.
+pub type Stored = Vec<bool>;
+
+struct Job {
+    events: Vec<Event>,
+    done: oneshot::Sender<Result<Stored, ()>>,
+}
+
+#[derive(Clone)]
+pub struct Writer {
+    queue: mpsc::Sender<Job>,
+}
+
+impl Writer {
+    /// Starts the writer tasks on the current Tokio runtime: one on SQLite, which has a single
+    /// writer anyway; several on Postgres, so that one batch fills while another is flushed.
+    pub fn start(db: Db, lookups: Arc<Lookups>) -> Writer {
+        let (queue, jobs) = mpsc::channel(QUEUE);
+        let jobs = Arc::new(Mutex::new(jobs));
+        let workers = if db.backend == Backend::Sqlite { 1 } else { 4 };
+        for _ in 0..workers {
+            tokio::spawn(work(db.clone(), lookups.clone(), jobs.clone()));
+        }
+        Writer { queue }
+    }
+
+    /// Stores `events` and returns once they are committed.
+    pub async fn write(&self, events: Vec<Event>) -> Result<Stored, TrackError> {
+        let (done, answer) = oneshot::channel();
+        self.queue.send(Job { events, done }).await.map_err(|_| TrackError::Unavailable)?;
+        answer.await.map_err(|_| TrackError::Unavailable)?.map_err(|_| TrackError::Unavailable)
+    }
+}
+
+async fn work(db: Db, lookups: Arc<Lookups>, jobs: Arc<Mutex<mpsc::Receiver<Job>>>) {
+    loop {
+        let batch = {
+            let mut jobs = jobs.lock().await;
+            let Some(first) = jobs.recv().await else { return };
+            let mut count = first.events.len();
+            let mut batch = vec![first];
+            while count < MAX_BATCH_EVENTS {
+                match jobs.try_recv() {
+                    Ok(job) => {
+                        count += job.events.len();
+                        batch.push(job);
+                    }
+                    Err(_) => break,
+                }
+            }
+            batch
+        };
+        let mut result = commit(&db, &lookups, &batch).await;
+        for attempt in 1..ATTEMPTS {
+            let Err(e) = &result else { break };
+            tracing::warn!(error = %e, attempt, "progress batch failed; trying again");
+            tokio::time::sleep(Duration::from_millis(20 * attempt as u64)).await;
+            result = commit(&db, &lookups, &batch).await;
+        }
+        match result {
+            Ok(stored) => {
+                for (job, stored) in batch.into_iter().zip(stored) {
+                    let _ = job.done.send(Ok(stored));
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %crate::error::cause_chain(&e), "progress batch failed");
+                for job in batch {
+                    let _ = job.done.send(Err(()));
+                }
+            }
+        }
+    }
+}
+
+/// One transaction for all jobs: append the events, apply the new ones, commit.
+async fn commit(db: &Db, lookups: &Lookups, jobs: &[Job]) -> DbResult<Vec<Stored>> {
+    // Within a batch the first copy of an event is the one written; later copies (a retry
+    // racing its original) are duplicates whatever the database says.
+    let mut seen = HashSet::new();
+    let mut unique: Vec<&Event> = Vec::new();
+    for ev in jobs.iter().flat_map(|j| &j.events) {
+        if seen.insert((ev.user_id, ev.client_id.as_str())) {
+            unique.push(ev);
+        }
+    }
+    unique.sort_by(|a, b| (a.user_id, &a.client_id).cmp(&(b.user_id, &b.client_id)));
+    let course_ids: Vec<i64> = unique.iter().map(|e| e.item.course_id).collect::<BTreeSet<_>>().into_iter().collect();
+    let outlines = lookups.latest_outlines(db, &course_ids).await?;
+    let rows: Vec<NewEvent> = unique.iter().map(|e| new_event(e)).collect();
+    let mut tx = db.pool.begin().await?;
+    let written: HashMap<(i64, String), i64> =
+        progress::insert_events(&mut tx, &rows).await?.into_iter().map(|(id, user, client)| ((user, client), id)).collect();
+    let mut fresh: Vec<(i64, &Event)> =
+        unique.iter().filter_map(|e| written.get(&(e.user_id, e.client_id.clone())).map(|&id| (id, *e))).collect();
+    fresh.sort_by_key(|(id, _)| *id);
+    let fresh: Vec<&Event> = fresh.into_iter().map(|(_, e)| e).collect();
+    let pairs: BTreeSet<(i64, i64)> = fresh.iter().map(|e| (e.user_id, e.item.course_id)).collect();
+    apply(&mut tx, &pairs, &fresh, &outlines).await?;
+    tx.commit().await?;
+    let mut claimed = HashSet::new();
+    Ok(jobs
+        .iter()
+        .map(|job| {
+            job.events
+                .iter()
+                .map(|e| written.contains_key(&(e.user_id, e.client_id.clone())) && claimed.insert((e.user_id, e.client_id.as_str())))
+                .collect()
+        })
+        .collect())
+}
+
+fn new_event(e: &Event) -> NewEvent<'_> {
+    NewEvent {
+        user_id: e.user_id,
+        client_event_id: &e.client_id,
+        course_id: e.item.course_id,
+        item_id: e.item.item_id,
+        item_key: &e.item.key,
+        kind: e.kind.as_str(),
+        payload: serde_json::to_string(&e.payload).unwrap_or_else(|_| "{}".into()),
+        client_ts: e.client_ts,
+        at: e.at,
+        received_at: e.received_at,
+    }
+}
