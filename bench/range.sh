@@ -11,7 +11,9 @@
 #      GET /api/v1/courses/{id} with the Bearer token.
 #   3. Starts nginx (one worker per core, sendfile on, tcp_nodelay on, access_log off)
 #      with the package folder as root.
-#   4. With wrk -t2 -c64 -d10s (bench/range.lua), each case against nginx then ours:
+#   4. With wrk -t2 -c64 -d10s (bench/range.lua), each case against nginx and ours, in
+#      ROUNDS (default 2) alternating rounds; the best round of each server is shown with
+#      the req/s of every round (the machine is shared: the best run is the least disturbed):
 #        (a) random 1 MiB ranges of the 200 MiB file   target ours/nginx >= 1.0
 #        (b) whole 5 MB file GETs                       target ours/nginx >= 1.0
 #        (c) random 4 KiB ranges of the 200 MiB file    target ours/nginx >= 0.75
@@ -33,7 +35,7 @@
 #   BENCH_DIR       work folder (default /tmp/courseware-range-bench); package cached here
 #   COURSEWARE_BIN  release binary (default <repo>/target/release/courseware; built if missing)
 #   NGINX           nginx binary (default /usr/sbin/nginx)
-#   WRK_DURATION    per run (default 10s); SLOW_CLIENTS (1000), SLOW_SECONDS (15)
+#   WRK_DURATION    per run (default 10s); ROUNDS (2); SLOW_CLIENTS (1000), SLOW_SECONDS (15)
 #   KEEP=1          keep the run folder (server and nginx logs)
 #
 # Exits 0 whenever the measurement could be made, whether or not the targets are met.
@@ -47,6 +49,7 @@ NGINX=${NGINX:-/usr/sbin/nginx}
 WRK_THREADS=2
 WRK_CONNS=64
 WRK_DURATION=${WRK_DURATION:-10s}
+ROUNDS=${ROUNDS:-2}
 SLOW_CLIENTS=${SLOW_CLIENTS:-1000}
 SLOW_SECONDS=${SLOW_SECONDS:-15}
 BIG_BYTES=$((200 * 1024 * 1024))
@@ -222,36 +225,62 @@ for side in "nginx $NGX/media/big.mp4 $NGX/media/mid.mp4" "ours $OURS$BIG_URL $O
   check "$1 whole 5 MB" "$3" "" 200 "$MID_BYTES"
 done
 
+echo "== load average before the runs: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews every figure)"
 echo "== $(nproc) cores; wrk -t$WRK_THREADS -c$WRK_CONNS -d$WRK_DURATION on loopback; nginx $("$NGINX" -v 2>&1 | sed 's/.*\///'), worker_processes auto"
 echo "   ours: $COURSEWARE_BIN (signed URL verified on every request)"
 
 # ------------------------------------------------------------------ wrk
-declare -A RPS
-run_wrk() { # case server url range-size file-len
-  local out line requests bytes dur p50 p99 errors
+declare -A RPS BEST RUNS
+measure() { # case server url range-size file-len: one wrk run, the best one kept
+  local out line requests duration_us rps
   out=$(RANGE_SIZE=$4 FILE_LEN=$5 timeout 120 wrk -t"$WRK_THREADS" -c"$WRK_CONNS" -d"$WRK_DURATION" \
         -s "$REPO_ROOT/bench/range.lua" "$3" 2>&1) || true
   line=$(printf '%s\n' "$out" | grep '^RESULT' | tail -n 1)
   if [ -z "$line" ]; then
-    printf '%-34s %-6s wrk failed: %s\n' "$1" "$2" "$(printf '%s' "$out" | tail -n 2 | tr '\n' ' ')"
+    RUNS[$1/$2]="${RUNS[$1/$2]:-} failed($(printf '%s' "$out" | tail -n 1 | cut -c1-60))"
+    return
+  fi
+  requests=$(printf '%s' "$line" | sed 's/.*requests=\([0-9]*\).*/\1/')
+  duration_us=$(printf '%s' "$line" | sed 's/.*duration_us=\([0-9]*\).*/\1/')
+  rps=$(python3 -c "print(round($requests / ($duration_us / 1e6)))")
+  RUNS[$1/$2]="${RUNS[$1/$2]:-} $rps"
+  if [ "$rps" -gt "${RPS[$1/$2]:-0}" ]; then
+    RPS[$1/$2]=$rps
+    BEST[$1/$2]=$line
+  fi
+}
+show() { # case server range-size file-len: prints the best run
+  local line=${BEST[$1/$2]:-}
+  if [ -z "$line" ]; then
+    printf '%-34s %-6s all runs failed:%s\n' "$1" "$2" "${RUNS[$1/$2]:-}"
     RPS[$1/$2]=0
     return
   fi
+  local requests bytes duration_us p50_us p99_us errors
   eval "$(printf '%s' "${line#RESULT }" | tr ' ' '\n' | sed 's/^/local /')"
-  local rps mbps body
-  rps=$(python3 -c "print(f'{$requests / ($duration_us / 1e6):.0f}')")
+  local mbps body note=""
   mbps=$(python3 -c "print(f'{$bytes / $duration_us:.0f}')")
   body=$(( requests > 0 ? bytes / requests : 0 ))
-  RPS[$1/$2]=$rps
-  local note=""
-  local want=$4; [ "$want" = 0 ] && want=$5
+  local want=$3; [ "$want" = 0 ] && want=$4
   # wrk's byte count includes headers and responses cut off at the end of the run.
   if [ "$body" -lt "$want" ] || [ "$body" -gt $((want + want / 50 + 2048)) ]; then
     note=" (!) $body bytes per response, expected ~$want"
   fi
   [ "$errors" != 0 ] && note="$note (!) $errors socket/status errors"
-  printf '%-34s %-6s %9s %9s %9.2f %9.2f%s\n' "$1" "$2" "$rps" "$mbps" \
-    "$(python3 -c "print($p50_us/1000)")" "$(python3 -c "print($p99_us/1000)")" "$note"
+  printf '%-34s %-6s %9s %9s %9.2f %9.2f   runs:%s%s\n' "$1" "$2" "${RPS[$1/$2]}" "$mbps" \
+    "$(python3 -c "print($p50_us/1000)")" "$(python3 -c "print($p99_us/1000)")" "${RUNS[$1/$2]}" "$note"
+}
+run_case() { # case range-size file-len nginx-url ours-url accel-url target
+  local r
+  for r in $(seq "$ROUNDS"); do
+    measure "$1" nginx "$4" "$2" "$3"
+    measure "$1" ours "$5" "$2" "$3"
+    measure "$1" accel "$6" "$2" "$3"
+  done
+  show "$1" nginx "$2" "$3"
+  show "$1" ours "$2" "$3"
+  show "$1" accel "$2" "$3"
+  ratio "$1" "$7"
 }
 ratio() { # case target
   local r a
@@ -263,22 +292,14 @@ ratio() { # case target
     "" "$r" "$2" "$verdict" "$a"
 }
 
-printf '\n%-34s %-6s %9s %9s %9s %9s\n' "case" "server" "req/s" "MB/s" "p50 ms" "p99 ms"
+echo "   each case: $ROUNDS rounds of (nginx, ours, accel), alternating; the best round of each is shown"
+printf '\n%-34s %-6s %9s %9s %9s %9s   %s\n' "case" "server" "req/s" "MB/s" "p50 ms" "p99 ms" "req/s of every run"
 A="(a) 1 MiB ranges of 200 MiB"
 B="(b) whole 5 MB GETs"
 C="(c) 4 KiB ranges of 200 MiB"
-run_wrk "$A" nginx "$NGX/media/big.mp4" 1048576 "$BIG_BYTES"
-run_wrk "$A" ours "$OURS$BIG_URL" 1048576 "$BIG_BYTES"
-run_wrk "$A" accel "$ACC$BIG_URL" 1048576 "$BIG_BYTES"
-ratio "$A" 1.0
-run_wrk "$B" nginx "$NGX/media/mid.mp4" 0 "$MID_BYTES"
-run_wrk "$B" ours "$OURS$MID_URL" 0 "$MID_BYTES"
-run_wrk "$B" accel "$ACC$MID_URL" 0 "$MID_BYTES"
-ratio "$B" 1.0
-run_wrk "$C" nginx "$NGX/media/big.mp4" 4096 "$BIG_BYTES"
-run_wrk "$C" ours "$OURS$BIG_URL" 4096 "$BIG_BYTES"
-run_wrk "$C" accel "$ACC$BIG_URL" 4096 "$BIG_BYTES"
-ratio "$C" 0.75
+run_case "$A" 1048576 "$BIG_BYTES" "$NGX/media/big.mp4" "$OURS$BIG_URL" "$ACC$BIG_URL" 1.0
+run_case "$B" 0 "$MID_BYTES" "$NGX/media/mid.mp4" "$OURS$MID_URL" "$ACC$MID_URL" 1.0
+run_case "$C" 4096 "$BIG_BYTES" "$NGX/media/big.mp4" "$OURS$BIG_URL" "$ACC$BIG_URL" 0.75
 
 # ------------------------------------------------------------------ slow readers
 status_kib() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
