@@ -24,12 +24,17 @@ use actix_web::{web, HttpResponse};
 use crate::error::AppError;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(courses::list_courses))
+    // Media first, as one resource: the router tries patterns in order, and every dynamic
+    // pattern it tries costs a regex match on the path of every range request.
+    cfg.service(
+        web::resource("/content/{version_id}/{token}/{path:.+}")
+            .route(web::get().to(content::serve_content))
+            .route(web::head().to(content::serve_content)),
+    )
+    .route("/", web::get().to(courses::list_courses))
         .route("/courses/{course_id}", web::get().to(courses::show_course))
         .route("/courses/{course_id}/lessons/{item_id}", web::get().to(courses::show_lesson))
         .route("/courses/{course_id}/lessons/{item_id}/quiz", web::post().to(quizzes::submit_quiz))
-        .route("/content/{version_id}/{token}/{path:.+}", web::get().to(content::serve_content))
-        .route("/content/{version_id}/{token}/{path:.+}", web::head().to(content::serve_content))
         .route("/static/{path:.+}", web::get().to(assets::serve_static))
         .route("/lang/{code}", web::get().to(assets::switch_language))
         .route("/healthz", web::get().to(health::health))
