@@ -6,6 +6,7 @@ mod cli_errors;
 mod differential;
 mod foundation;
 mod helpers;
+mod js_runtime;
 mod media;
 mod packages;
 mod progress;
