@@ -7,6 +7,8 @@ mod helpers;
 mod media;
 mod packages;
 mod progress;
+mod progress_browser;
+mod progress_durability;
 mod progress_pages;
 mod teach;
 mod uploads;
