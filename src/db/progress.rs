@@ -105,15 +105,42 @@ pub struct EventRow {
     pub received_at: i64,
 }
 
-/// `($1, $2), ($3, $4)`: placeholders for `rows` rows of `cols` values.
-fn placeholders(rows: usize, cols: usize) -> String {
-    (0..rows)
-        .map(|r| {
-            let row: Vec<String> = (1..=cols).map(|c| format!("${}", r * cols + c)).collect();
-            format!("({})", row.join(", "))
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
+/// How a multi-row statement writes its parameters.
+#[derive(Clone, Copy)]
+enum Marks {
+    /// `$1, $2, ...` (Postgres).
+    Numbered,
+    /// `?, ?, ...` (SQLite). SQLite treats `$n` as a named parameter and finds each one's
+    /// index by walking a list of all names, which makes binding a statement of a few
+    /// hundred parameters quadratic: it was the top entry of the ingest path's profile.
+    Anonymous,
+}
+
+impl Marks {
+    fn of(conn: &AnyConnection) -> Marks {
+        if conn.backend_name() == "SQLite" {
+            Marks::Anonymous
+        } else {
+            Marks::Numbered
+        }
+    }
+
+    /// `($1, $2), ($3, $4)` for `rows` rows of `cols` values; `literals` follow each row's
+    /// parameters as they are.
+    fn rows(self, rows: usize, cols: usize, literals: &str) -> String {
+        (0..rows)
+            .map(|r| {
+                let row: Vec<String> = (1..=cols)
+                    .map(|c| match self {
+                        Marks::Numbered => format!("${}", r * cols + c),
+                        Marks::Anonymous => "?".to_string(),
+                    })
+                    .collect();
+                format!("({}{literals})", row.join(", "))
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 /// The item with the course and version it belongs to.
@@ -173,7 +200,7 @@ pub async fn insert_events(conn: &mut AnyConnection, events: &[NewEvent<'_>]) ->
             "INSERT INTO progress_events (user_id, client_event_id, course_id, item_id, item_key, kind, payload, \
                client_ts, at, received_at) VALUES {} \
              ON CONFLICT (user_id, client_event_id) DO NOTHING RETURNING id, user_id, client_event_id",
-            placeholders(chunk.len(), 10)
+            Marks::of(conn).rows(chunk.len(), 10, "")
         );
         let mut query = sqlx::query_as::<_, (i64, i64, String)>(&sql);
         for e in chunk {
@@ -200,14 +227,11 @@ pub async fn insert_events(conn: &mut AnyConnection, events: &[NewEvent<'_>]) ->
 pub async fn lock_courses(conn: &mut AnyConnection, pairs: &BTreeSet<(i64, i64)>) -> DbResult<()> {
     let pairs: Vec<&(i64, i64)> = pairs.iter().collect();
     for chunk in pairs.chunks(CHUNK) {
-        let values: Vec<String> = (0..chunk.len())
-            .map(|r| format!("(${}, ${}, 0, 'not_started', 0, 0, 0, 0, 0, 0)", 2 * r + 1, 2 * r + 2))
-            .collect();
         let sql = format!(
             "INSERT INTO course_progress (user_id, course_id, version_id, status, completed_items, required_items, \
                percent, time_spent_ms, first_access, last_access) VALUES {} \
              ON CONFLICT (user_id, course_id) DO UPDATE SET user_id = excluded.user_id",
-            values.join(", ")
+            Marks::of(conn).rows(chunk.len(), 2, ", 0, 'not_started', 0, 0, 0, 0, 0, 0")
         );
         let mut query = sqlx::query(&sql);
         for (user, course) in chunk {
@@ -225,7 +249,7 @@ pub async fn item_rows(conn: &mut AnyConnection, pairs: &BTreeSet<(i64, i64)>) -
     for chunk in pairs.chunks(CHUNK) {
         let sql = format!(
             "SELECT {ITEM_COLUMNS} FROM item_progress WHERE (user_id, course_id) IN (VALUES {})",
-            placeholders(chunk.len(), 2)
+            Marks::of(conn).rows(chunk.len(), 2, "")
         );
         let mut query = sqlx::query_as::<_, ItemProgressRow>(&sql);
         for (user, course) in chunk {
@@ -242,7 +266,7 @@ pub async fn upsert_items(conn: &mut AnyConnection, rows: &[ItemProgressRow]) ->
         let sql = format!(
             "INSERT INTO item_progress ({ITEM_COLUMNS}) VALUES {} \
              ON CONFLICT (user_id, course_id, item_key) DO UPDATE SET {updates}",
-            placeholders(chunk.len(), 19)
+            Marks::of(conn).rows(chunk.len(), 19, "")
         );
         let mut query = sqlx::query(&sql);
         for r in chunk {
@@ -278,7 +302,7 @@ pub async fn upsert_courses(conn: &mut AnyConnection, rows: &[CourseProgressRow]
         let sql = format!(
             "INSERT INTO course_progress ({COURSE_COLUMNS}) VALUES {} \
              ON CONFLICT (user_id, course_id) DO UPDATE SET {updates}",
-            placeholders(chunk.len(), 12)
+            Marks::of(conn).rows(chunk.len(), 12, "")
         );
         let mut query = sqlx::query(&sql);
         for r in chunk {
@@ -371,7 +395,9 @@ pub async fn event_keys_with_prefix(db: &Db, prefix: &str) -> DbResult<Vec<(i64,
 mod tests {
     #[test]
     fn placeholders_number_rows_and_columns() {
-        assert_eq!(super::placeholders(2, 3), "($1, $2, $3), ($4, $5, $6)");
+        use super::Marks;
+        assert_eq!(Marks::Numbered.rows(2, 3, ""), "($1, $2, $3), ($4, $5, $6)");
+        assert_eq!(Marks::Anonymous.rows(2, 1, ", 0"), "(?, 0), (?, 0)");
         assert_eq!(super::update_list("a, b, c", 1), "b = excluded.b, c = excluded.c");
     }
 }

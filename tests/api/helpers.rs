@@ -256,8 +256,8 @@ pub fn fixtures_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures")))
 }
 
-/// A TCP proxy in front of the app that records every request line and `Range` header the
-/// browser sends, so tests can see what the player asked for.
+/// A TCP proxy in front of the app that records the browser's GET and POST request lines
+/// and `Range` headers, so tests can see what the player and the page asked for.
 pub struct RecordingProxy {
     pub address: String,
     pub seen: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
@@ -290,7 +290,7 @@ impl RecordingProxy {
                         };
                         for line in String::from_utf8_lossy(&buf[..n]).lines() {
                             let lower = line.to_ascii_lowercase();
-                            if lower.starts_with("get ") || lower.starts_with("range:") {
+                            if lower.starts_with("get ") || lower.starts_with("post ") || lower.starts_with("range:") {
                                 log.lock().unwrap().push(line.to_string());
                             }
                         }

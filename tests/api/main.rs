@@ -10,6 +10,8 @@ mod js_runtime;
 mod media;
 mod packages;
 mod progress;
+mod progress_browser;
+mod progress_durability;
 mod progress_pages;
 mod teach;
 mod uploads;

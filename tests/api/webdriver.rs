@@ -107,6 +107,26 @@ impl Browser {
         self.command(reqwest::Method::POST, &format!("/element/{id}/value"), json!({"text": text})).await;
     }
 
+    /// The handle of the current window.
+    pub async fn window(&self) -> String {
+        self.command(reqwest::Method::GET, "/window", Value::Null).await.as_str().expect("window handle").to_string()
+    }
+
+    /// Opens a new window and returns its handle; the current window stays current.
+    pub async fn new_window(&self) -> String {
+        let made = self.command(reqwest::Method::POST, "/window/new", json!({"type": "window"})).await;
+        made["handle"].as_str().expect("new window handle").to_string()
+    }
+
+    pub async fn switch_to(&self, handle: &str) {
+        self.command(reqwest::Method::POST, "/window", json!({"handle": handle})).await;
+    }
+
+    /// Closes the current window as a learner closing it would: its page gets `pagehide`.
+    pub async fn close_window(&self) {
+        self.command(reqwest::Method::DELETE, "/window", Value::Null).await;
+    }
+
     /// Sends a Chrome DevTools Protocol command (chromedriver's extension endpoint).
     pub async fn cdp(&self, cmd: &str, params: Value) -> Value {
         self.command(reqwest::Method::POST, "/goog/cdp/execute", json!({"cmd": cmd, "params": params})).await
