@@ -53,7 +53,11 @@ pub enum Command {
         json: bool,
     },
     /// Remove blobs no course version refers to any more.
-    Gc,
+    Gc {
+        /// Keep files younger than this many seconds (an import may be about to use them).
+        #[arg(long, default_value_t = 3600)]
+        min_age_secs: u64,
+    },
     /// Manage regions (city > county/district).
     Region {
         #[command(subcommand)]
@@ -123,7 +127,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Gc => gc::run(&settings).await,
+        Command::Gc { min_age_secs } => gc::run(&settings, std::time::Duration::from_secs(min_age_secs)).await,
         Command::Region { action } => org::region(&settings, action).await,
         Command::School { action } => org::school(&settings, action).await,
         Command::User { action } => org::user(&settings, action).await,

@@ -6,6 +6,7 @@
 //! always be derived again from the log ([`rebuild`]).
 
 pub mod apply;
+pub mod cmi;
 pub mod event;
 pub mod intervals;
 pub mod meta;

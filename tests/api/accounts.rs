@@ -182,6 +182,15 @@ async fn authorization_matrix() {
         assert_eq!(list.to_string().contains(&format!("\"id\":{course}")), listed, "{who}: catalog");
         assert_eq!(get("/teach/roster".into()).await.unwrap().status(), roster, "{who}: roster");
         assert_eq!(get("/admin".into()).await.unwrap().status(), admin, "{who}: admin");
+        // Progress of others: the class view of the course (teachers of its school, admins).
+        let class_view = get(format!("/teach/courses/{course}/progress")).await.unwrap().status().as_u16();
+        let expected_view = match who {
+            "admin" | "teacher_a1" => 200,
+            "bureau_a" | "student_x" => 403,
+            // Everyone else, anonymous included, does not learn the course exists.
+            _ => 404,
+        };
+        assert_eq!(class_view, expected_view, "{who}: progress of others");
         let mut req = app.client.post(app.url("/api/v1/packages?name=single-page.imscc")).body(package.clone());
         if let Some(t) = &token {
             req = req.bearer_auth(t);

@@ -191,19 +191,29 @@ async fn cli_import_prints_json_and_fails_on_rejection() {
     let app = spawn_app_with(Options { import_demo: false }).await;
     let _ = app.org().await;
     let bin = env!("CARGO_BIN_EXE_courseware");
-    let good = fixtures("cmi5").remove(0);
+    let valid: Vec<PathBuf> = ["scorm12", "scorm2004", "cmi5", "imscc", "tolerated"].iter().flat_map(|f| fixtures(f)).collect();
     let out = Command::new(bin)
         .args(["--data-dir", app.data_dir.path().to_str().unwrap(), "--database-url", &app.settings.database_url])
-        .args(["import", good.to_str().unwrap(), "--school", "A1", "--json"])
+        .arg("import")
+        .args(&valid)
+        .args(["--school", "A1", "--json"])
         .env("COURSEWARE_IMPORT_DEMO", "false")
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let line: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    for key in ["course_id", "version", "format", "items", "warnings"] {
-        assert!(line.get(key).is_some(), "{key} in {line}");
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), valid.len(), "one JSON object per package");
+    for (line, path) in lines.iter().zip(&valid) {
+        for key in ["course_id", "version", "format", "items", "warnings"] {
+            assert!(line.get(key).is_some(), "{key} in {line}");
+        }
+        let folder = path.parent().unwrap().file_name().unwrap().to_str().unwrap();
+        if folder != "tolerated" {
+            assert_eq!(line["format"], folder, "{}", path.display());
+        } else {
+            assert_eq!(line["warnings"].as_array().unwrap().len(), 1);
+        }
     }
-    assert_eq!(line["format"], "cmi5");
     let bad = fixtures("invalid").remove(0);
     let out = Command::new(bin)
         .args(["--data-dir", app.data_dir.path().to_str().unwrap(), "--database-url", &app.settings.database_url])
@@ -276,4 +286,35 @@ async fn older_versions_stay_readable_until_removed() {
     assert_eq!(get(format!("/api/v1/courses/{course}/versions/{}", v1["version_id"])).await.unwrap().status(), 404);
     let list: serde_json::Value = get(format!("/api/v1/courses/{course}/versions")).await.unwrap().json().await.unwrap();
     assert_eq!(list["versions"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn gc_removes_blobs_of_deleted_courses_and_keeps_shared_ones() {
+    let app = spawn_app_with(Options { import_demo: false }).await;
+    let admin = courseware::db::users::find_by_username(&app.db, "admin").await.unwrap().unwrap();
+    let token = app.token_for(admin.id).await;
+    let keep: serde_json::Value = app.upload(&token, &fixtures_dir().join("imscc/latex.imscc")).await.json().await.unwrap();
+    let gone: serde_json::Value = app.upload(&token, &fixtures_dir().join("scorm12/golf-runtime-basic.zip")).await.json().await.unwrap();
+    let blobs = app.data_dir.path().join("blobs");
+    let before = count_files(&blobs);
+    courseware::db::courses::delete(&app.db, gone["course_id"].as_i64().unwrap()).await.unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_courseware"))
+        .args(["--data-dir", app.data_dir.path().to_str().unwrap(), "--database-url", &app.settings.database_url])
+        .args(["gc", "--min-age-secs", "0"])
+        .env("COURSEWARE_IMPORT_DEMO", "false")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("removed"));
+    let after = count_files(&blobs);
+    assert!(after < before, "{before} -> {after}");
+    // The kept course still serves every file.
+    let course: serde_json::Value = app.client.get(app.url(&format!("/api/v1/courses/{}", keep["course_id"]))).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    for item in course["items"].as_array().unwrap() {
+        if let Some(url) = item["url"].as_str().filter(|u| u.starts_with("/content/")) {
+            assert_eq!(app.get(url).await.status(), 200, "{url}");
+        }
+    }
+    let referenced: Vec<(String,)> = sqlx::query_as("SELECT DISTINCT sha256 FROM version_files").fetch_all(&app.db.pool).await.unwrap();
+    assert_eq!(after, referenced.len(), "exactly the referenced blobs remain");
 }

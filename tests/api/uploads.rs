@@ -117,4 +117,25 @@ async fn browser_upload_shows_progress_and_lands_on_the_new_course() {
     assert!(title.as_str().unwrap().contains("Golf"), "{title}");
     let catalog = app.get_json("/api/v1/courses").await;
     assert!(catalog.to_string().contains("Golf"), "the new course is in the catalog: {catalog}");
+
+    // Every other valid package of the shared fixtures goes through the same form.
+    browser.cdp("Network.emulateNetworkConditions", serde_json::json!({"offline": false, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})).await;
+    let mut others = Vec::new();
+    for folder in ["scorm12", "scorm2004", "cmi5", "imscc", "tolerated"] {
+        for entry in std::fs::read_dir(fixtures_dir().join(folder)).unwrap() {
+            others.push(entry.unwrap().path().canonicalize().unwrap());
+        }
+    }
+    others.sort();
+    for path in others {
+        browser.goto(&app.url("/teach/upload")).await;
+        assert!(browser.wait_for("document.getElementById('upload-form')", Duration::from_secs(10)).await);
+        browser.send_keys("input[type=file]", path.to_str().unwrap()).await;
+        browser.eval("document.querySelector('#upload-form button[type=submit]').click(); return true;").await;
+        assert!(
+            browser.wait_for("location.pathname.startsWith('/courses/')", Duration::from_secs(60)).await,
+            "{} imported through the form",
+            path.display()
+        );
+    }
 }
