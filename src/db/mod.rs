@@ -13,6 +13,7 @@ pub mod progress_read;
 pub mod sessions;
 pub mod state;
 pub mod users;
+pub mod versions;
 
 use std::str::FromStr;
 use std::time::Duration;

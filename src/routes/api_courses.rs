@@ -66,7 +66,7 @@ struct VersionView {
 /// `GET /api/v1/courses/{id}/versions`: every version of a course one may see.
 pub async fn list_versions(state: web::Data<AppState>, course_id: web::Path<i64>, lang: Lang, scope: Scope) -> Result<HttpResponse, AppError> {
     let (course, _, _) = load_course(&state, &scope, *course_id, lang).await?;
-    let rows = crate::db::courses::versions(&state.db, *course_id).await?;
+    let rows = crate::db::versions::versions(&state.db, *course_id).await?;
     let versions = rows
         .into_iter()
         .map(|v| VersionView {
@@ -102,7 +102,7 @@ pub async fn delete_version(state: web::Data<AppState>, path: web::Path<(i64, i6
     if !can_manage {
         return Err(AppError::Forbidden);
     }
-    crate::db::courses::delete_version(&state.db, course_id, version_id).await?;
+    crate::db::versions::delete_version(&state.db, course_id, version_id).await?;
     let actor = scope.user.as_ref().map(|u| u.id);
     crate::db::audit::record(&state.db, actor, "course.version.delete", &course_id.to_string(), &version_id.to_string()).await?;
     Ok(HttpResponse::NoContent().finish())

@@ -128,7 +128,6 @@ impl TestApp {
 
 /// An organisation for tests: city C with counties A and B, school A1 in A, B1 in B.
 pub struct Org {
-    pub city: i64,
     pub region_a: i64,
     pub region_b: i64,
     pub school_a1: i64,
@@ -143,7 +142,7 @@ impl TestApp {
         let region_b = org::add_region(&self.db, "B", "B 县", Some(city)).await.unwrap();
         let school_a1 = org::add_school(&self.db, "A1", "A1 中学", region_a).await.unwrap();
         let school_b1 = org::add_school(&self.db, "B1", "B1 小学", region_b).await.unwrap();
-        Org { city, region_a, region_b, school_a1, school_b1 }
+        Org { region_a, region_b, school_a1, school_b1 }
     }
 
     /// Creates a user with password `<username>-password` and returns its id.

@@ -1,0 +1,47 @@
+//! Course versions: listing them and removing older ones.
+
+use super::{Db, DbError, DbResult};
+
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+pub struct VersionRow {
+    pub id: i64,
+    pub version: i64,
+    pub format: String,
+    pub warnings: String,
+    pub created_at: i64,
+}
+
+/// Every version of a course, newest first.
+pub async fn versions(db: &Db, course_id: i64) -> DbResult<Vec<VersionRow>> {
+    Ok(sqlx::query_as(
+        "SELECT id, version, format, warnings, created_at FROM course_versions WHERE course_id = $1 ORDER BY version DESC",
+    )
+    .bind(course_id)
+    .fetch_all(&db.pool)
+    .await?)
+}
+
+/// Removes one version that is not the course's latest; its blobs become garbage for gc.
+/// Every statement carries the same guard, so nothing is removed unless all of it is.
+pub async fn delete_version(db: &Db, course_id: i64, version_id: i64) -> DbResult<()> {
+    const OLDER: &str = "EXISTS (SELECT 1 FROM course_versions v JOIN courses c ON c.id = v.course_id \
+         WHERE v.id = $1 AND v.course_id = $2 AND c.latest_version_id <> v.id)";
+    let mut tx = db.pool.begin().await?;
+    for table in ["items", "version_files"] {
+        sqlx::query(&format!("DELETE FROM {table} WHERE version_id = $1 AND {OLDER}"))
+            .bind(version_id)
+            .bind(course_id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    let removed = sqlx::query(&format!("DELETE FROM course_versions WHERE id = $1 AND {OLDER}"))
+        .bind(version_id)
+        .bind(course_id)
+        .execute(&mut *tx)
+        .await?;
+    if removed.rows_affected() != 1 {
+        return Err(DbError::Conflict("only an older version of this course can be removed".into()));
+    }
+    tx.commit().await?;
+    Ok(())
+}
