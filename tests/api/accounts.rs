@@ -211,3 +211,44 @@ async fn authorization_matrix() {
     // may not see, as the 404s above show.
     assert_eq!(app.get(&media).await.status(), 200);
 }
+
+#[tokio::test]
+async fn the_organisation_tree_and_accounts_are_managed_by_cli() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let app = spawn_app_with(Options { import_demo: false }).await;
+    let run = |args: &[&str], stdin: Option<&str>| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_courseware"))
+            .args(["--data-dir", app.data_dir.path().to_str().unwrap(), "--database-url", &app.settings.database_url])
+            .args(args)
+            .env("COURSEWARE_IMPORT_DEMO", "false")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        if let Some(text) = stdin {
+            child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+        }
+        child.wait_with_output().unwrap()
+    };
+    assert!(run(&["region", "add", "CS", "--name", "长沙市"], None).status.success());
+    assert!(run(&["region", "add", "CS-YL", "--name", "岳麓区", "--parent", "CS"], None).status.success());
+    assert!(run(&["school", "add", "YL1", "--name", "岳麓一中", "--region", "CS-YL"], None).status.success());
+    let out = run(&["user", "add", "li", "--role", "student", "--school", "YL1", "--class", "七年级1班", "--password-stdin"], Some("a-long-password\n"));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let bad = run(&["school", "add", "X", "--name", "x", "--region", "NOPE"], None);
+    assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("region NOPE does not exist"));
+    let dup = run(&["region", "add", "CS", "--name", "again"], None);
+    assert!(!dup.status.success() && String::from_utf8_lossy(&dup.stderr).contains("already exists"));
+    let out = run(&["token", "create", "li"], None);
+    assert!(out.status.success());
+    let token = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let me: serde_json::Value = app.client.get(app.url("/api/v1/me")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    assert_eq!(me["user"]["username"], "li");
+    let li = courseware::db::users::find_by_username(&app.db, "li").await.unwrap().unwrap();
+    assert!(courseware::auth::password::verify("a-long-password", &li.password_hash));
+    assert_eq!(courseware::db::users::class_ids(&app.db, li.id).await.unwrap().len(), 1);
+    let stored: Vec<(String,)> = sqlx::query_as("SELECT token_hash FROM api_tokens").fetch_all(&app.db.pool).await.unwrap();
+    assert!(stored.iter().all(|(h,)| h != &token), "tokens are stored hashed");
+}
