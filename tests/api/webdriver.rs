@@ -88,6 +88,17 @@ impl Browser {
         self.command(reqwest::Method::POST, "/execute/async", json!({"script": script, "args": []})).await
     }
 
+    /// Starts the page's `video#player` muted; "playing" once `play()` resolved.
+    pub async fn play_muted_video(&self) -> Value {
+        self.eval_async(
+            "const done = arguments[arguments.length - 1];
+             const v = document.querySelector('video#player');
+             v.muted = true;
+             v.play().then(() => done('playing')).catch(e => done('error: ' + e));",
+        )
+        .await
+    }
+
     /// Polls `condition` (a JS expression) until it is truthy or `timeout` passes.
     pub async fn wait_for(&self, condition: &str, timeout: Duration) -> bool {
         let started = std::time::Instant::now();
