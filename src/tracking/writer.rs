@@ -24,6 +24,11 @@ const MAX_BATCH_EVENTS: usize = 2000;
 const QUEUE: usize = 4096;
 /// A failed transaction (a Postgres deadlock, SQLite busy past its timeout) is tried again.
 const ATTEMPTS: usize = 3;
+/// When a batch would be this small, the writer first waits [`GATHER`] for more: requests
+/// answered by the previous commit come back within about a millisecond, and one commit
+/// for all of them costs far less than one each.
+const SMALL_BATCH: usize = 16;
+const GATHER: Duration = Duration::from_millis(1);
 
 /// Per event of a request: `true` if this request stored it, `false` if it was already stored.
 pub type Stored = Vec<bool>;
@@ -67,17 +72,13 @@ async fn work(db: Db, lookups: Arc<Lookups>, jobs: Arc<Mutex<mpsc::Receiver<Job>
         let batch = {
             let mut jobs = jobs.lock().await;
             let Some(first) = jobs.recv().await else { return };
-            let mut count = first.events.len();
             let mut batch = vec![first];
-            while count < MAX_BATCH_EVENTS {
-                match jobs.try_recv() {
-                    Ok(job) => {
-                        count += job.events.len();
-                        batch.push(job);
-                    }
-                    Err(_) => break,
-                }
+            let mut count = drain(&mut jobs, &mut batch);
+            if count < SMALL_BATCH {
+                tokio::time::sleep(GATHER).await;
+                count = drain(&mut jobs, &mut batch);
             }
+            tracing::trace!(events = count, jobs = batch.len(), "progress batch");
             batch
         };
         let mut result = commit(&db, &mut conn, &lookups, &batch).await;
@@ -113,6 +114,21 @@ async fn commit(db: &Db, conn: &mut Option<PoolConnection<Any>>, lookups: &Looku
         *conn = Some(held);
     }
     result
+}
+
+/// Moves queued jobs into `batch` up to [`MAX_BATCH_EVENTS`]; returns the events in it.
+fn drain(jobs: &mut mpsc::Receiver<Job>, batch: &mut Vec<Job>) -> usize {
+    let mut count: usize = batch.iter().map(|j| j.events.len()).sum();
+    while count < MAX_BATCH_EVENTS {
+        match jobs.try_recv() {
+            Ok(job) => {
+                count += job.events.len();
+                batch.push(job);
+            }
+            Err(_) => break,
+        }
+    }
+    count
 }
 
 /// One transaction for all jobs: append the events, apply the new ones, commit.
