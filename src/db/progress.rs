@@ -346,7 +346,12 @@ async fn upsert<T>(
             names[..keys].join(", "),
             updates.join(", ")
         );
-        let mut query = sqlx::query(&sql);
+        // sqlx 0.8's Any driver binds a NULL f64 as a float4 (sqlx-core any/arguments.rs), and
+        // a prepared statement keeps the parameter types of its first use: on Postgres, a row
+        // with a NULL score would make the cached statement refuse a later score. There these
+        // statements (with nullable floats) are prepared for each use.
+        let persistent = matches!(Marks::of(conn), Marks::Anonymous);
+        let mut query = sqlx::query(&sql).persistent(persistent);
         for row in chunk {
             query = bind(query, row);
         }
