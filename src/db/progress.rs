@@ -7,8 +7,23 @@ use sqlx::AnyConnection;
 
 use super::{Db, DbResult};
 
-/// Rows per multi-row statement: well under both backends' bind-parameter limits.
-const CHUNK: usize = 400;
+/// Rows per multi-row statement at most: well under both backends' bind-parameter limits.
+const MAX_CHUNK: usize = 256;
+
+/// Splits `rows` into chunks whose sizes are powers of two: a batch of any size then runs as
+/// a few statements the connection has prepared before (its statement cache is keyed by the
+/// SQL text), instead of one statement to parse anew for every batch size.
+fn chunks<T>(mut rows: &[T]) -> impl Iterator<Item = &[T]> {
+    std::iter::from_fn(move || {
+        if rows.is_empty() {
+            return None;
+        }
+        let size = MAX_CHUNK.min(1 << rows.len().ilog2());
+        let (chunk, rest) = rows.split_at(size);
+        rows = rest;
+        Some(chunk)
+    })
+}
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ItemMetaRow {
@@ -195,7 +210,7 @@ pub async fn latest_versions(db: &Db, course_ids: &[i64]) -> DbResult<Vec<(i64, 
 #[tracing::instrument(skip_all, fields(events = events.len()))]
 pub async fn insert_events(conn: &mut AnyConnection, events: &[NewEvent<'_>]) -> DbResult<Vec<(i64, i64, String)>> {
     let mut stored = Vec::with_capacity(events.len());
-    for chunk in events.chunks(CHUNK) {
+    for chunk in chunks(events) {
         let sql = format!(
             "INSERT INTO progress_events (user_id, client_event_id, course_id, item_id, item_key, kind, payload, \
                client_ts, at, received_at) VALUES {} \
@@ -223,10 +238,15 @@ pub async fn insert_events(conn: &mut AnyConnection, events: &[NewEvent<'_>]) ->
 
 /// Locks the course rows of (user, course) pairs, creating empty ones where missing, so that
 /// concurrent writers (several servers on Postgres) update one learner's course one at a
-/// time. `pairs` is ordered, so locks are always taken in the same order.
+/// time. `pairs` is ordered, so locks are always taken in the same order. On SQLite the
+/// transaction already holds the database's one write lock (since its first write), so
+/// there is nothing to do.
 pub async fn lock_courses(conn: &mut AnyConnection, pairs: &BTreeSet<(i64, i64)>) -> DbResult<()> {
+    if let Marks::Anonymous = Marks::of(conn) {
+        return Ok(());
+    }
     let pairs: Vec<&(i64, i64)> = pairs.iter().collect();
-    for chunk in pairs.chunks(CHUNK) {
+    for chunk in chunks(&pairs) {
         let sql = format!(
             "INSERT INTO course_progress (user_id, course_id, version_id, status, completed_items, required_items, \
                percent, time_spent_ms, first_access, last_access) VALUES {} \
@@ -246,7 +266,7 @@ pub async fn lock_courses(conn: &mut AnyConnection, pairs: &BTreeSet<(i64, i64)>
 pub async fn item_rows(conn: &mut AnyConnection, pairs: &BTreeSet<(i64, i64)>) -> DbResult<Vec<ItemProgressRow>> {
     let pairs: Vec<&(i64, i64)> = pairs.iter().collect();
     let mut rows = Vec::new();
-    for chunk in pairs.chunks(CHUNK) {
+    for chunk in chunks(&pairs) {
         let sql = format!(
             "SELECT {ITEM_COLUMNS} FROM item_progress WHERE (user_id, course_id) IN (VALUES {})",
             Marks::of(conn).rows(chunk.len(), 2, "")
@@ -261,79 +281,83 @@ pub async fn item_rows(conn: &mut AnyConnection, pairs: &BTreeSet<(i64, i64)>) -
 }
 
 pub async fn upsert_items(conn: &mut AnyConnection, rows: &[ItemProgressRow]) -> DbResult<()> {
-    let updates = update_list(ITEM_COLUMNS, 3);
-    for chunk in rows.chunks(CHUNK) {
-        let sql = format!(
-            "INSERT INTO item_progress ({ITEM_COLUMNS}) VALUES {} \
-             ON CONFLICT (user_id, course_id, item_key) DO UPDATE SET {updates}",
-            Marks::of(conn).rows(chunk.len(), 19, "")
-        );
-        let mut query = sqlx::query(&sql);
-        for r in chunk {
-            query = query
-                .bind(r.user_id)
-                .bind(r.course_id)
-                .bind(r.item_key.as_str())
-                .bind(r.item_id)
-                .bind(r.kind.as_str())
-                .bind(r.status.as_str())
-                .bind(r.score)
-                .bind(r.time_spent_ms)
-                .bind(r.watched_share)
-                .bind(r.position.as_deref())
-                .bind(r.position_at)
-                .bind(r.played.as_str())
-                .bind(r.active.as_str())
-                .bind(r.media_duration)
-                .bind(r.reported_status.as_deref())
-                .bind(r.attempts)
-                .bind(r.events)
-                .bind(r.first_access)
-                .bind(r.last_access);
-        }
-        query.execute(&mut *conn).await?;
-    }
-    Ok(())
+    upsert(conn, "item_progress", ITEM_COLUMNS, 3, rows, |query, r| {
+        query
+            .bind(r.user_id)
+            .bind(r.course_id)
+            .bind(r.item_key.as_str())
+            .bind(r.item_id)
+            .bind(r.kind.as_str())
+            .bind(r.status.as_str())
+            .bind(r.score)
+            .bind(r.time_spent_ms)
+            .bind(r.watched_share)
+            .bind(r.position.as_deref())
+            .bind(r.position_at)
+            .bind(r.played.as_str())
+            .bind(r.active.as_str())
+            .bind(r.media_duration)
+            .bind(r.reported_status.as_deref())
+            .bind(r.attempts)
+            .bind(r.events)
+            .bind(r.first_access)
+            .bind(r.last_access)
+    })
+    .await
 }
 
 pub async fn upsert_courses(conn: &mut AnyConnection, rows: &[CourseProgressRow]) -> DbResult<()> {
-    let updates = update_list(COURSE_COLUMNS, 2);
-    for chunk in rows.chunks(CHUNK) {
+    upsert(conn, "course_progress", COURSE_COLUMNS, 2, rows, |query, r| {
+        query
+            .bind(r.user_id)
+            .bind(r.course_id)
+            .bind(r.version_id)
+            .bind(r.status.as_str())
+            .bind(r.score)
+            .bind(r.completed_items)
+            .bind(r.required_items)
+            .bind(r.percent)
+            .bind(r.time_spent_ms)
+            .bind(r.first_access)
+            .bind(r.last_access)
+            .bind(r.last_item_key.as_deref())
+    })
+    .await
+}
+
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+/// Inserts or replaces `rows` of `table`, whose first `keys` `columns` are its primary key;
+/// `bind` binds one row's values in column order.
+async fn upsert<T>(
+    conn: &mut AnyConnection,
+    table: &str,
+    columns: &str,
+    keys: usize,
+    rows: &[T],
+    bind: impl for<'q> Fn(AnyQuery<'q>, &'q T) -> AnyQuery<'q>,
+) -> DbResult<()> {
+    let names: Vec<&str> = columns.split(',').map(str::trim).collect();
+    let updates: Vec<String> = names[keys..].iter().map(|c| format!("{c} = excluded.{c}")).collect();
+    for chunk in chunks(rows) {
         let sql = format!(
-            "INSERT INTO course_progress ({COURSE_COLUMNS}) VALUES {} \
-             ON CONFLICT (user_id, course_id) DO UPDATE SET {updates}",
-            Marks::of(conn).rows(chunk.len(), 12, "")
+            "INSERT INTO {table} ({columns}) VALUES {} ON CONFLICT ({}) DO UPDATE SET {}",
+            Marks::of(conn).rows(chunk.len(), names.len(), ""),
+            names[..keys].join(", "),
+            updates.join(", ")
         );
-        let mut query = sqlx::query(&sql);
-        for r in chunk {
-            query = query
-                .bind(r.user_id)
-                .bind(r.course_id)
-                .bind(r.version_id)
-                .bind(r.status.as_str())
-                .bind(r.score)
-                .bind(r.completed_items)
-                .bind(r.required_items)
-                .bind(r.percent)
-                .bind(r.time_spent_ms)
-                .bind(r.first_access)
-                .bind(r.last_access)
-                .bind(r.last_item_key.as_deref());
+        // sqlx 0.8's Any driver binds a NULL f64 as a float4 (sqlx-core any/arguments.rs), and
+        // a prepared statement keeps the parameter types of its first use: on Postgres, a row
+        // with a NULL score would make the cached statement refuse a later score. There these
+        // statements (with nullable floats) are prepared for each use.
+        let persistent = matches!(Marks::of(conn), Marks::Anonymous);
+        let mut query = sqlx::query(&sql).persistent(persistent);
+        for row in chunk {
+            query = bind(query, row);
         }
         query.execute(&mut *conn).await?;
     }
     Ok(())
-}
-
-/// `b = excluded.b, ...` for every column after the first `keys` (the conflict target).
-fn update_list(columns: &str, keys: usize) -> String {
-    columns
-        .split(',')
-        .map(str::trim)
-        .skip(keys)
-        .map(|c| format!("{c} = excluded.{c}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// Removes every derived row; the event log stays. For a rebuild, inside its transaction.
@@ -398,6 +422,7 @@ mod tests {
         use super::Marks;
         assert_eq!(Marks::Numbered.rows(2, 3, ""), "($1, $2, $3), ($4, $5, $6)");
         assert_eq!(Marks::Anonymous.rows(2, 1, ", 0"), "(?, 0), (?, 0)");
-        assert_eq!(super::update_list("a, b, c", 1), "b = excluded.b, c = excluded.c");
+        let sizes: Vec<usize> = super::chunks(&[0; 600]).map(<[i32]>::len).collect();
+        assert_eq!(sizes, [256, 256, 64, 16, 8]);
     }
 }

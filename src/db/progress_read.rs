@@ -24,17 +24,6 @@ const LEARNERS: &str = "($2 IS NULL OR u.school_id = $2) \
      AND ($3 IS NULL OR u.id IN (SELECT user_id FROM class_members WHERE class_id = $3)) \
      AND ($3 IS NOT NULL OR u.id IN (SELECT user_id FROM course_progress WHERE course_id = $1))";
 
-pub async fn item_row(db: &Db, user_id: i64, course_id: i64, item_key: &str) -> DbResult<Option<ItemProgressRow>> {
-    Ok(sqlx::query_as(&format!(
-        "SELECT {ITEM_COLUMNS} FROM item_progress WHERE user_id = $1 AND course_id = $2 AND item_key = $3"
-    ))
-    .bind(user_id)
-    .bind(course_id)
-    .bind(item_key)
-    .fetch_optional(&db.pool)
-    .await?)
-}
-
 /// One learner's item rows in one course.
 pub async fn item_rows_of(db: &Db, user_id: i64, course_id: i64) -> DbResult<Vec<ItemProgressRow>> {
     Ok(sqlx::query_as(&format!("SELECT {ITEM_COLUMNS} FROM item_progress WHERE user_id = $1 AND course_id = $2"))

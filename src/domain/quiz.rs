@@ -232,10 +232,11 @@ impl QuestionToml {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    pub const SAMPLE: &str = r#"
+    /// One question of each kind; also scored in `tracking::quiz`'s tests.
+    pub(crate) const SAMPLE: &str = r#"
 pass_score = 75
 max_attempts = 3
 

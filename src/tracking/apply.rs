@@ -8,7 +8,7 @@ use std::sync::Arc;
 use sqlx::AnyConnection;
 
 use super::event::Event;
-use super::rules::{course_summary, ItemSummary, Outline};
+use super::rules::{course_row, ItemSummary, Outline};
 use super::state::ItemState;
 use crate::db::progress::{self, CourseProgressRow, ItemProgressRow};
 use crate::db::DbResult;
@@ -48,24 +48,7 @@ pub async fn apply(
     }
     let courses: Vec<CourseProgressRow> = pairs
         .iter()
-        .map(|&(user, course)| {
-            let outline = &outlines[&course];
-            let s = course_summary(outline, summaries.get(&(user, course)).map_or(&[], Vec::as_slice));
-            CourseProgressRow {
-                user_id: user,
-                course_id: course,
-                version_id: outline.version_id,
-                status: s.status.as_str().to_string(),
-                score: s.score,
-                completed_items: s.completed_items,
-                required_items: s.required_items,
-                percent: s.percent,
-                time_spent_ms: s.time_spent_ms,
-                first_access: s.first_access,
-                last_access: s.last_access,
-                last_item_key: s.last_item_key,
-            }
-        })
+        .map(|&(user, course)| course_row(&outlines[&course], user, summaries.get(&(user, course)).map_or(&[], Vec::as_slice)))
         .collect();
     progress::upsert_items(conn, &changed).await?;
     progress::upsert_courses(conn, &courses).await?;

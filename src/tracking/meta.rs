@@ -17,6 +17,10 @@ use crate::domain::quiz::Quiz;
 pub const ACCESS_TTL: Duration = Duration::from_secs(30);
 /// Entries kept before a cache starts over; far above any school's working set.
 const MAX_ENTRIES: usize = 200_000;
+/// How long a course's current version is reused. An import re-derives its learners' rows
+/// right away; a batch in this window may still use the previous version, and the next
+/// heartbeat corrects it.
+const LATEST_TTL: Duration = Duration::from_secs(2);
 
 /// One item (lesson) of a course version.
 #[derive(Debug, Clone)]
@@ -47,6 +51,7 @@ pub struct Lookups {
     items: Mutex<HashMap<i64, Arc<ItemMeta>>>,
     outlines: Mutex<HashMap<i64, Arc<Outline>>>,
     access: Mutex<HashMap<(i64, i64), (bool, Instant)>>,
+    latest: Mutex<HashMap<i64, (Option<i64>, Instant)>>,
 }
 
 impl Lookups {
@@ -100,9 +105,30 @@ impl Lookups {
 
     /// The outline of each course's current version; courses that are gone are left out.
     pub async fn latest_outlines(&self, db: &Db, course_ids: &[i64]) -> DbResult<HashMap<i64, Arc<Outline>>> {
+        let mut versions: Vec<(i64, Option<i64>)> = Vec::with_capacity(course_ids.len());
+        let mut ask = Vec::new();
+        {
+            let latest = self.latest.lock().expect("latest cache");
+            for &id in course_ids {
+                match latest.get(&id) {
+                    Some(&(version, at)) if at.elapsed() < LATEST_TTL => versions.push((id, version)),
+                    _ => ask.push(id),
+                }
+            }
+        }
+        if !ask.is_empty() {
+            let found = progress::latest_versions(db, &ask).await?;
+            for id in ask {
+                let version = found.iter().find(|(c, _)| *c == id).map(|(_, v)| *v);
+                insert_capped(&self.latest, id, (version, Instant::now()));
+                versions.push((id, version));
+            }
+        }
         let mut out = HashMap::new();
-        for (course_id, version_id) in progress::latest_versions(db, course_ids).await? {
-            out.insert(course_id, self.outline(db, course_id, version_id).await?);
+        for (course_id, version) in versions {
+            if let Some(version_id) = version {
+                out.insert(course_id, self.outline(db, course_id, version_id).await?);
+            }
         }
         Ok(out)
     }

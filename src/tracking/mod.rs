@@ -110,7 +110,8 @@ impl Tracker {
         let item = self.visible_item(user, item_id).await?.ok_or(TrackError::NotFound("lesson"))?;
         let quiz = item.quiz.clone().ok_or(TrackError::NotFound("quiz"))?;
         if let Some(max) = quiz.max_attempts {
-            let used = progress_read::item_row(&self.db, user.id, item.course_id, &item.key).await?.map_or(0, |r| r.attempts);
+            let rows = progress_read::item_rows_of(&self.db, user.id, item.course_id).await?;
+            let used = rows.iter().find(|r| r.item_key == item.key).map_or(0, |r| r.attempts);
             if used >= i64::from(max) && progress_read::quiz_attempt(&self.db, user.id, attempt_id).await?.is_none() {
                 return Err(TrackError::Refused(format!("all {max} attempts are used")));
             }

@@ -67,31 +67,7 @@ mod tests {
     use super::*;
 
     fn quiz() -> Quiz {
-        Quiz::from_toml(
-            r#"
-pass_score = 75
-[[questions]]
-type = "single"
-text = "a"
-choices = ["x", "y", "z"]
-answer = 2
-[[questions]]
-type = "multiple"
-text = "b"
-choices = ["x", "y", "z"]
-answer = [1, 3]
-points = 2
-[[questions]]
-type = "true_false"
-text = "c"
-answer = false
-[[questions]]
-type = "fill"
-text = "d"
-answer = ["蒸发", "evaporation"]
-"#,
-        )
-        .unwrap()
+        Quiz::from_toml(crate::domain::quiz::tests::SAMPLE).unwrap()
     }
 
     fn fields(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -100,10 +76,10 @@ answer = ["蒸发", "evaporation"]
 
     #[test]
     fn every_question_kind_is_scored() {
-        let all = score(&quiz(), &fields(&[("q1", "2"), ("q2", "3"), ("q2", "1"), ("q3", "false"), ("q4", " ＥＶＡＰＯＲＡＴＩＯＮ ")]));
+        let all = score(&quiz(), &fields(&[("q1", "2"), ("pests", "3"), ("pests", "1"), ("q3", "true"), ("q4", " ＥＶＡＰＯＲＡＴＩＯＮ ")]));
         assert_eq!((all.score, all.passed), (100.0, true));
-        assert_eq!(all.right, ["q1", "q2", "q3", "q4"]);
-        let some = score(&quiz(), &fields(&[("q1", "2"), ("q2", "1"), ("q3", "true"), ("q4", "蒸发")]));
+        assert_eq!(all.right, ["q1", "pests", "q3", "q4"]);
+        let some = score(&quiz(), &fields(&[("q1", "2"), ("pests", "1"), ("q3", "false"), ("q4", "蒸发")]));
         assert_eq!(some.right, ["q1", "q4"]);
         assert_eq!((some.score, some.passed), (40.0, false));
     }
@@ -112,7 +88,7 @@ answer = ["蒸发", "evaporation"]
     fn missing_extra_and_malformed_answers_score_nothing() {
         let none = score(&quiz(), &[]);
         assert_eq!((none.score, none.right.len()), (0.0, 0));
-        let odd = score(&quiz(), &fields(&[("q1", "2"), ("q1", "3"), ("q2", "1"), ("q2", "2"), ("q2", "3"), ("q3", "no"), ("zz", "1")]));
+        let odd = score(&quiz(), &fields(&[("q1", "2"), ("q1", "3"), ("pests", "1"), ("pests", "2"), ("pests", "3"), ("q3", "no"), ("zz", "1")]));
         assert!(odd.right.is_empty(), "{odd:?}");
         assert!(!odd.answers.contains_key("zz"));
     }

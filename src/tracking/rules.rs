@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::db::progress::CourseProgressRow;
+
 /// Share of a video or audio that must have been played for it to count as watched.
 pub const DEFAULT_WATCHED_SHARE: f64 = 0.9;
 /// Seconds a page, document or file lesson must have been on screen to count as seen.
@@ -129,22 +131,9 @@ pub struct ItemSummary {
     pub last_access: i64,
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct CourseSummary {
-    pub status: Status,
-    pub score: Option<f64>,
-    pub completed_items: i64,
-    pub required_items: i64,
-    pub percent: i64,
-    pub time_spent_ms: i64,
-    pub first_access: i64,
-    pub last_access: i64,
-    pub last_item_key: Option<String>,
-}
-
-/// Course progress of one learner from their item rows. Items of older versions that the
+/// Course progress of `user_id` from their item rows. Items of older versions that the
 /// outline no longer has add study time but no completion.
-pub fn course_summary(outline: &Outline, items: &[ItemSummary]) -> CourseSummary {
+pub fn course_row(outline: &Outline, user_id: i64, items: &[ItemSummary]) -> CourseProgressRow {
     let find = |key: &str| items.iter().find(|i| i.key == key);
     let any_required = outline.items.iter().any(|i| i.required);
     let counted: Vec<&OutlineItem> = outline.items.iter().filter(|i| i.required || !any_required).collect();
@@ -166,8 +155,11 @@ pub fn course_summary(outline: &Outline, items: &[ItemSummary]) -> CourseSummary
         }
     };
     let last = items.iter().max_by(|a, b| (a.last_access, &a.key).cmp(&(b.last_access, &b.key)));
-    CourseSummary {
-        status,
+    CourseProgressRow {
+        user_id,
+        course_id: outline.course_id,
+        version_id: outline.version_id,
+        status: status.as_str().to_string(),
         score,
         completed_items: completed,
         required_items: required,
@@ -212,27 +204,27 @@ mod tests {
     #[test]
     fn all_required_items_complete_the_course() {
         let o = outline(CourseRule::AllRequired);
-        assert_eq!(course_summary(&o, &[]).status, Status::NotStarted);
+        assert_eq!(course_row(&o, 1, &[]).status, "not_started");
         let half = [summary("v", Status::Completed, None, 5), summary("extra", Status::InProgress, None, 9)];
-        let s = course_summary(&o, &half);
-        assert_eq!((s.status, s.completed_items, s.required_items, s.percent), (Status::InProgress, 1, 2, 50));
+        let s = course_row(&o, 1, &half);
+        assert_eq!((s.status.as_str(), s.completed_items, s.required_items, s.percent), ("in_progress", 1, 2, 50));
         assert_eq!((s.last_item_key.as_deref(), s.time_spent_ms, s.first_access), (Some("extra"), 2000, 5));
         let done = [summary("v", Status::Completed, None, 5), summary("q", Status::Passed, Some(80.0), 6)];
-        assert_eq!(course_summary(&o, &done).status, Status::Completed);
+        assert_eq!(course_row(&o, 1, &done).status, "completed");
         let failed = [summary("v", Status::Completed, None, 5), summary("q", Status::Failed, Some(20.0), 6)];
-        assert_eq!(course_summary(&o, &failed).status, Status::InProgress);
+        assert_eq!(course_row(&o, 1, &failed).status, "in_progress");
     }
 
     #[test]
     fn a_minimum_score_passes_or_fails_the_course() {
         let o = outline(CourseRule::MinScore(70.0));
         let low = [summary("q", Status::Failed, Some(50.0), 1)];
-        assert_eq!(course_summary(&o, &low).status, Status::Failed);
-        assert_eq!(course_summary(&o, &low).score, Some(50.0));
+        assert_eq!(course_row(&o, 1, &low).status, "failed");
+        assert_eq!(course_row(&o, 1, &low).score, Some(50.0));
         let opened = [summary("q", Status::InProgress, None, 1)];
-        assert_eq!(course_summary(&o, &opened).status, Status::InProgress);
+        assert_eq!(course_row(&o, 1, &opened).status, "in_progress");
         let high = [summary("q", Status::Passed, Some(90.0), 1)];
-        assert_eq!(course_summary(&o, &high).status, Status::Passed);
+        assert_eq!(course_row(&o, 1, &high).status, "passed");
     }
 
     #[test]

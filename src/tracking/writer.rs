@@ -7,6 +7,8 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, Connection};
 use tokio::sync::{mpsc, oneshot, Mutex};
 
 use super::apply::apply;
@@ -22,6 +24,11 @@ const MAX_BATCH_EVENTS: usize = 2000;
 const QUEUE: usize = 4096;
 /// A failed transaction (a Postgres deadlock, SQLite busy past its timeout) is tried again.
 const ATTEMPTS: usize = 3;
+/// When a batch would be this small, the writer first waits [`GATHER`] for more: requests
+/// answered by the previous commit come back within about a millisecond, and one commit
+/// for all of them costs far less than one each.
+const SMALL_BATCH: usize = 16;
+const GATHER: Duration = Duration::from_millis(1);
 
 /// Per event of a request: `true` if this request stored it, `false` if it was already stored.
 pub type Stored = Vec<bool>;
@@ -58,29 +65,28 @@ impl Writer {
 }
 
 async fn work(db: Db, lookups: Arc<Lookups>, jobs: Arc<Mutex<mpsc::Receiver<Job>>>) {
+    // Each writer keeps a connection of its own: its prepared statements stay warm and no
+    // batch waits for the pool. One that failed is dropped and a fresh one taken.
+    let mut conn: Option<PoolConnection<Any>> = None;
     loop {
         let batch = {
             let mut jobs = jobs.lock().await;
             let Some(first) = jobs.recv().await else { return };
-            let mut count = first.events.len();
             let mut batch = vec![first];
-            while count < MAX_BATCH_EVENTS {
-                match jobs.try_recv() {
-                    Ok(job) => {
-                        count += job.events.len();
-                        batch.push(job);
-                    }
-                    Err(_) => break,
-                }
+            let mut count = drain(&mut jobs, &mut batch);
+            if count < SMALL_BATCH {
+                tokio::time::sleep(GATHER).await;
+                count = drain(&mut jobs, &mut batch);
             }
+            tracing::trace!(events = count, jobs = batch.len(), "progress batch");
             batch
         };
-        let mut result = commit(&db, &lookups, &batch).await;
+        let mut result = commit(&db, &mut conn, &lookups, &batch).await;
         for attempt in 1..ATTEMPTS {
             let Err(e) = &result else { break };
             tracing::warn!(error = %e, attempt, "progress batch failed; trying again");
             tokio::time::sleep(Duration::from_millis(20 * attempt as u64)).await;
-            result = commit(&db, &lookups, &batch).await;
+            result = commit(&db, &mut conn, &lookups, &batch).await;
         }
         match result {
             Ok(stored) => {
@@ -98,8 +104,35 @@ async fn work(db: Db, lookups: Arc<Lookups>, jobs: Arc<Mutex<mpsc::Receiver<Job>
     }
 }
 
+async fn commit(db: &Db, conn: &mut Option<PoolConnection<Any>>, lookups: &Lookups, jobs: &[Job]) -> DbResult<Vec<Stored>> {
+    let mut held = match conn.take() {
+        Some(c) => c,
+        None => db.pool.acquire().await?,
+    };
+    let result = commit_on(db, &mut held, lookups, jobs).await;
+    if result.is_ok() {
+        *conn = Some(held);
+    }
+    result
+}
+
+/// Moves queued jobs into `batch` up to [`MAX_BATCH_EVENTS`]; returns the events in it.
+fn drain(jobs: &mut mpsc::Receiver<Job>, batch: &mut Vec<Job>) -> usize {
+    let mut count: usize = batch.iter().map(|j| j.events.len()).sum();
+    while count < MAX_BATCH_EVENTS {
+        match jobs.try_recv() {
+            Ok(job) => {
+                count += job.events.len();
+                batch.push(job);
+            }
+            Err(_) => break,
+        }
+    }
+    count
+}
+
 /// One transaction for all jobs: append the events, apply the new ones, commit.
-async fn commit(db: &Db, lookups: &Lookups, jobs: &[Job]) -> DbResult<Vec<Stored>> {
+async fn commit_on(db: &Db, conn: &mut PoolConnection<Any>, lookups: &Lookups, jobs: &[Job]) -> DbResult<Vec<Stored>> {
     // Within a batch the first copy of an event is the one written; later copies (a retry
     // racing its original) are duplicates whatever the database says.
     let mut seen = HashSet::new();
@@ -113,7 +146,7 @@ async fn commit(db: &Db, lookups: &Lookups, jobs: &[Job]) -> DbResult<Vec<Stored
     let course_ids: Vec<i64> = unique.iter().map(|e| e.item.course_id).collect::<BTreeSet<_>>().into_iter().collect();
     let outlines = lookups.latest_outlines(db, &course_ids).await?;
     let rows: Vec<NewEvent> = unique.iter().map(|e| new_event(e)).collect();
-    let mut tx = db.pool.begin().await?;
+    let mut tx = conn.begin().await?;
     let written: HashMap<(i64, String), i64> =
         progress::insert_events(&mut tx, &rows).await?.into_iter().map(|(id, user, client)| ((user, client), id)).collect();
     let mut fresh: Vec<(i64, &Event)> =

@@ -13,14 +13,7 @@ async fn demo_video_plays_in_the_browser() {
     let video = course["items"].as_array().unwrap().iter().find(|i| i["kind"] == "video").unwrap().clone();
     browser.goto(&app.url(video["page_url"].as_str().unwrap())).await;
     assert!(browser.wait_for("document.querySelector('video#player')", Duration::from_secs(5)).await);
-    let started = browser
-        .eval_async(
-            "const done = arguments[arguments.length - 1];
-             const v = document.querySelector('video#player');
-             v.muted = true;
-             v.play().then(() => done('playing')).catch(e => done('error: ' + e));",
-        )
-        .await;
+    let started = browser.play_muted_video().await;
     assert_eq!(started, "playing", "video.play() resolved");
     assert!(
         browser.wait_for("document.querySelector('video#player').currentTime > 0.5", Duration::from_secs(10)).await,

@@ -172,12 +172,18 @@ pub async fn submit_quiz(app: &TestApp, client: &reqwest::Client, csrf: &str, co
 pub const HALF_RIGHT: &[(&str, &str)] = &[("q1", "2"), ("pests", "1"), ("q3", "false"), ("q4", " 寸水 ")];
 pub const ALL_RIGHT: &[(&str, &str)] = &[("q1", "2"), ("pests", "3"), ("pests", "1"), ("q3", "true"), ("q4", "CUN  SHUI")];
 
-#[tokio::test]
-async fn a_retried_batch_counts_once() {
+/// A server with the demo courses, the rice course's id and video, and a learner `s1`.
+async fn demo_video_and_learner() -> (TestApp, i64, i64, Learner) {
     let app = spawn_app().await;
     let course = app.demo_course("rice-growing").await;
     let (course_id, video) = (course["id"].as_i64().unwrap(), item_id(&course, "video"));
     let s = learner(&app, "s1", None, None).await;
+    (app, course_id, video, s)
+}
+
+#[tokio::test]
+async fn a_retried_batch_counts_once() {
+    let (app, course_id, video, s) = demo_video_and_learner().await;
     let t = now_ms() - 60_000;
     let batch = json!([open("o1", video, t), watch("w1", video, [0.0, 10.0], t + 10_000), watch("w2", video, [10.0, 20.0], t + 20_000)]);
 
@@ -205,10 +211,7 @@ async fn a_retried_batch_counts_once() {
 
 #[tokio::test]
 async fn played_intervals_merge_across_seeks_and_out_of_order_arrival() {
-    let app = spawn_app().await;
-    let course = app.demo_course("rice-growing").await;
-    let (course_id, video) = (course["id"].as_i64().unwrap(), item_id(&course, "video"));
-    let s = learner(&app, "s1", None, None).await;
+    let (app, course_id, video, s) = demo_video_and_learner().await;
     let t = now_ms() - 120_000;
     // Played 0-10, sought back to 5 and played to 12, jumped to 20 and played to 25, went
     // back to the start and played to 3. The reports arrive in another order, in three batches.
@@ -232,10 +235,7 @@ async fn played_intervals_merge_across_seeks_and_out_of_order_arrival() {
 
 #[tokio::test]
 async fn seeking_to_the_end_does_not_complete_a_video() {
-    let app = spawn_app().await;
-    let course = app.demo_course("rice-growing").await;
-    let (course_id, video) = (course["id"].as_i64().unwrap(), item_id(&course, "video"));
-    let s = learner(&app, "s1", None, None).await;
+    let (app, course_id, video, s) = demo_video_and_learner().await;
     let t = now_ms() - 120_000;
     post_events(&app, &s.token, json!([open("o", video, t), watch("a", video, [0.0, 3.0], t + 3_000), watch("b", video, [26.0, 28.0], t + 5_000)])).await;
     let p = course_progress(&app, &s.token, course_id).await;

@@ -33,14 +33,7 @@ async fn closing_the_window_keeps_the_last_position_and_reopening_resumes_there(
     browser.goto(&lesson).await;
     assert!(browser.wait_for("document.querySelector('video#player').readyState >= 1", Duration::from_secs(10)).await, "metadata");
     assert_eq!(browser.eval("return document.visibilityState;").await, "visible");
-    let started = browser
-        .eval_async(
-            "const done = arguments[arguments.length - 1];
-             const v = document.querySelector('video#player');
-             v.muted = true;
-             v.play().then(() => done('playing')).catch(e => done('error: ' + e));",
-        )
-        .await;
+    let started = browser.play_muted_video().await;
     assert_eq!(started, "playing");
     assert!(browser.wait_for("document.querySelector('video#player').currentTime > 3", Duration::from_secs(15)).await, "played 3 s");
     browser.eval("document.querySelector('video#player').currentTime = 20;").await;

@@ -88,6 +88,17 @@ impl Browser {
         self.command(reqwest::Method::POST, "/execute/async", json!({"script": script, "args": []})).await
     }
 
+    /// Starts the page's `video#player` muted; "playing" once `play()` resolved.
+    pub async fn play_muted_video(&self) -> Value {
+        self.eval_async(
+            "const done = arguments[arguments.length - 1];
+             const v = document.querySelector('video#player');
+             v.muted = true;
+             v.play().then(() => done('playing')).catch(e => done('error: ' + e));",
+        )
+        .await
+    }
+
     /// Polls `condition` (a JS expression) until it is truthy or `timeout` passes.
     pub async fn wait_for(&self, condition: &str, timeout: Duration) -> bool {
         let started = std::time::Instant::now();
@@ -141,9 +152,25 @@ impl Browser {
 
 impl Drop for Browser {
     fn drop(&mut self) {
+        // Ending the session makes chromedriver quit Chromium; killing chromedriver alone
+        // leaves the browser running after the test (hundreds of them after a few runs).
+        let _ = end_session(&self.base, &self.session);
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
+}
+
+/// `DELETE /session/{id}` without an async runtime (Drop cannot await); chromedriver answers
+/// once the browser has quit.
+fn end_session(base: &str, session: &str) -> std::io::Result<()> {
+    use std::io::{Read, Write};
+    let address = base.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(address)?;
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    write!(stream, "DELETE /session/{session} HTTP/1.1\r\nHost: {address}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")?;
+    let mut reply = Vec::new();
+    stream.read_to_end(&mut reply)?;
+    Ok(())
 }
 
 /// Standard base64 decoding, enough for screenshots, without another dependency.
