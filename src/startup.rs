@@ -53,6 +53,7 @@ impl Application {
                 .wrap(ErrorHandlers::new().default_handler(render_error_page))
                 .wrap(NormalizePath::new(TrailingSlash::Trim))
                 .wrap(crate::telemetry::RequestSpan)
+                .wrap(routes::content::ContentFastPath)
                 .configure(routes::configure)
         })
         // Media responses are written in large chunks; Nagle's delay only hurts small ranges.

@@ -9,9 +9,10 @@
 //! about 0.5 MB per stalled connection, 256 KiB in actix's write buffer plus one
 //! chunk read ahead).
 //!
-//! There is no descriptor or metadata cache: the caller already knows length, hash
-//! and time, so a request costs one open and fstat on the blocking pool (a few
-//! microseconds), and a cache would pin descriptors of replaced blobs.
+//! Descriptors of recently served blobs are kept open (`open_files`), and callers
+//! can keep a [`Prepared`] file (validators and headers worked out once), so a small
+//! range from the page cache costs one `preadv2` on the async worker and no thread
+//! hand-off.
 //!
 //! Deliberate differences from nginx are listed, with the RFC clause behind each,
 //! in docs/range-differences.md.
@@ -20,6 +21,7 @@ pub mod body;
 pub mod conditional;
 pub mod faststart;
 pub mod mime;
+mod open_files;
 pub mod range;
 mod response;
 
@@ -147,45 +149,70 @@ pub async fn serve(
     file: ServedFile,
     opts: &ServeOptions,
 ) -> Result<HttpResponse, MediaError> {
-    let rep = Representation::new(&file)?;
+    serve_prepared(req, &Prepared::new(file)?, opts).await
+}
+
+/// A file with its representation headers worked out, for callers that serve the
+/// same file many times (the content route caches these per version and path).
+pub struct Prepared {
+    rep: Representation,
+    path: PathBuf,
+    len: u64,
+}
+
+impl Prepared {
+    pub fn new(file: ServedFile) -> Result<Self, MediaError> {
+        Ok(Prepared { rep: Representation::new(&file)?, path: file.path, len: file.len })
+    }
+
+    /// Hex SHA-256 of the content.
+    pub fn sha256(&self) -> &str {
+        self.rep.etag.trim_matches('"')
+    }
+}
+
+/// [`serve`] for a file prepared earlier.
+pub async fn serve_prepared(
+    req: &HttpRequest,
+    file: &Prepared,
+    opts: &ServeOptions,
+) -> Result<HttpResponse, MediaError> {
+    let rep = &file.rep;
     let method = req.method();
     let get_or_head = method == Method::GET || method == Method::HEAD;
     let conditions = Conditions::from_headers(req.headers());
     match evaluate(&conditions, get_or_head, &rep.etag, rep.last_modified) {
         Precondition::Proceed => {}
-        Precondition::NotModified => return Ok(not_modified(&rep)),
+        Precondition::NotModified => return Ok(not_modified(rep)),
         Precondition::Failed => return Ok(bare_response(StatusCode::PRECONDITION_FAILED)),
     }
     if let Some(accel) = &opts.accel_redirect {
         // nginx would judge If-Match, If-Unmodified-Since and If-Range against its
         // own ETag and file mtime, so those requests are streamed from here.
         if !conditions.needs_own_validators() {
-            return accel_response(&rep, accel);
+            return accel_response(rep, accel);
         }
     }
-    let plan = plan(req, &conditions, &rep, file.len, opts.max_ranges);
+    let plan = plan(req, &conditions, rep, file.len, opts.max_ranges);
     let (mut builder, segments) = match plan {
         Plan::Unsatisfiable => return Ok(response::unsatisfiable(file.len)),
         Plan::Whole => (rep.builder(StatusCode::OK), whole(file.len)),
         Plan::Ranges(ranges) => rep.ranged(&ranges, file.len),
     };
+    // Opened (or found open) for HEAD too, so that HEAD fails exactly when GET would.
+    let handle = open_files::open(&file.path, file.len).await?;
     let total: u64 = segments.iter().map(Segment::byte_len).sum();
-    if method == Method::GET && total <= SMALL_BODY {
+    if method == Method::HEAD {
+        return Ok(builder.body(HeadBody(total)));
+    }
+    if total <= SMALL_BODY {
         // Page-cached bytes are read right here (RWF_NOWAIT never blocks); only a
         // read that would wait for the disk goes to the blocking pool.
-        if let Some(body) = read_cached(&file.path, file.len, &segments, total)? {
-            return Ok(builder.body(body));
-        }
-        // One blocking task opens, checks and reads: one thread hand-off, not two.
-        let body = read_small(file.path, file.len, segments, total).await?;
+        let body = match read_cached(&file.path, &handle, &segments, total)? {
+            Some(body) => body,
+            None => read_small(file.path.clone(), handle, segments, total).await?,
+        };
         return Ok(builder.body(body));
-    }
-    let handle = open_checked(file.path, file.len).await?;
-    if method == Method::HEAD {
-        // Opened anyway so that HEAD fails exactly when GET would.
-        drop(handle);
-        let size = segments.iter().map(Segment::byte_len).sum();
-        return Ok(builder.body(HeadBody(size)));
     }
     Ok(builder.body(FileBody::new(handle, segments)))
 }
@@ -237,17 +264,12 @@ const SMALL_BODY: u64 = 64 * 1024;
 /// Reads the segments without blocking: `None` when some byte is not in the page cache.
 fn read_cached(
     path: &std::path::Path,
-    expected: u64,
+    file: &File,
     segments: &[Segment],
     total: u64,
 ) -> Result<Option<bytes::Bytes>, MediaError> {
     use std::os::fd::AsRawFd;
     let io_err = |source| MediaError::Io { path: path.to_path_buf(), source };
-    let file = File::open(path).map_err(io_err)?;
-    let actual = file.metadata().map_err(io_err)?.len();
-    if actual != expected {
-        return Err(MediaError::LengthMismatch { path: path.to_path_buf(), expected, actual });
-    }
     let mut out = Vec::with_capacity(total as usize);
     for segment in segments {
         match segment {
@@ -285,21 +307,16 @@ fn read_cached(
     Ok(Some(bytes::Bytes::from(out)))
 }
 
-/// Opens, checks the length and reads every segment in one blocking task.
+/// Reads every segment in one blocking task (the bytes are not all in the page cache).
 async fn read_small(
     path: PathBuf,
-    expected: u64,
+    file: Arc<File>,
     segments: Vec<Segment>,
     total: u64,
 ) -> Result<bytes::Bytes, MediaError> {
     let task = tokio::task::spawn_blocking(move || {
         use std::os::unix::fs::FileExt;
         let io_err = |source| MediaError::Io { path: path.clone(), source };
-        let file = File::open(&path).map_err(io_err)?;
-        let actual = file.metadata().map_err(io_err)?.len();
-        if actual != expected {
-            return Err(MediaError::LengthMismatch { path, expected, actual });
-        }
         let mut out = Vec::with_capacity(total as usize);
         for segment in &segments {
             match segment {
@@ -316,33 +333,5 @@ async fn read_small(
     match task.await {
         Ok(result) => result,
         Err(join) => Err(MediaError::Io { path: PathBuf::new(), source: io::Error::other(join) }),
-    }
-}
-
-/// Opens the file on the blocking pool and checks its length against the record,
-/// so a truncated or replaced blob is a 500 rather than a short body.
-async fn open_checked(path: PathBuf, expected: u64) -> Result<Arc<File>, MediaError> {
-    let task = tokio::task::spawn_blocking(move || {
-        let io_err = |source| MediaError::Io {
-            path: path.clone(),
-            source,
-        };
-        let file = File::open(&path).map_err(io_err)?;
-        let actual = file.metadata().map_err(io_err)?.len();
-        if actual != expected {
-            return Err(MediaError::LengthMismatch {
-                path,
-                expected,
-                actual,
-            });
-        }
-        Ok(Arc::new(file))
-    });
-    match task.await {
-        Ok(result) => result,
-        Err(join) => Err(MediaError::Io {
-            path: PathBuf::new(),
-            source: io::Error::other(join),
-        }),
     }
 }

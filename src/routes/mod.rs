@@ -6,7 +6,7 @@ mod api_courses;
 mod api_packages;
 mod assets;
 mod class_progress;
-mod content;
+pub mod content;
 mod courses;
 pub mod file_cache;
 mod health;

@@ -1,0 +1,59 @@
+//! Open descriptors of recently served blobs, so that a small range costs one
+//! `preadv2` and no `open`/`fstat`/`close` (nginx's `open_file_cache`).
+//!
+//! Blobs are content-addressed and never rewritten in place, so a cached
+//! descriptor always reads the right bytes; a blob removed by `gc` stays readable
+//! through it for at most [`TTL`], which only delays freeing its disk space. The
+//! map is bounded so the process stays far below its descriptor limit.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, LazyLock, Mutex};
+use std::time::{Duration, Instant};
+
+use super::MediaError;
+
+const TTL: Duration = Duration::from_secs(30);
+const MAX_OPEN: usize = 512;
+
+static OPEN: LazyLock<Mutex<HashMap<PathBuf, (Arc<File>, Instant)>>> = LazyLock::new(Default::default);
+
+/// The cached descriptor of `path`, if one was opened less than [`TTL`] ago.
+pub fn cached(path: &Path) -> Option<Arc<File>> {
+    let map = OPEN.lock().ok()?;
+    let (file, at) = map.get(path)?;
+    (at.elapsed() < TTL).then(|| Arc::clone(file))
+}
+
+/// Opens `path` on the blocking pool, checks its length against the record (a
+/// truncated blob is a 500, not a short body) and caches the descriptor.
+pub async fn open(path: &Path, expected: u64) -> Result<Arc<File>, MediaError> {
+    if let Some(file) = cached(path) {
+        return Ok(file);
+    }
+    let owned = path.to_path_buf();
+    let task = tokio::task::spawn_blocking(move || {
+        let io_err = |source| MediaError::Io { path: owned.clone(), source };
+        let file = File::open(&owned).map_err(io_err)?;
+        let actual = file.metadata().map_err(io_err)?.len();
+        if actual != expected {
+            return Err(MediaError::LengthMismatch { path: owned, expected, actual });
+        }
+        Ok(Arc::new(file))
+    });
+    let file = match task.await {
+        Ok(result) => result?,
+        Err(join) => return Err(MediaError::Io { path: PathBuf::new(), source: std::io::Error::other(join) }),
+    };
+    if let Ok(mut map) = OPEN.lock() {
+        if map.len() >= MAX_OPEN {
+            map.retain(|_, (_, at)| at.elapsed() < TTL);
+            if map.len() >= MAX_OPEN {
+                map.clear();
+            }
+        }
+        map.insert(path.to_path_buf(), (Arc::clone(&file), Instant::now()));
+    }
+    Ok(file)
+}
