@@ -78,10 +78,12 @@ pub fn multipart(
 
 type ReadTask = JoinHandle<io::Result<BytesMut>>;
 
-/// Streams segments of one open file. The next file chunk is read on the blocking
-/// pool only while the previous one is being written (one read ahead), so memory
-/// per connection stays bounded however slow the client is: actix stops polling
-/// once its write buffer is full.
+/// Streams segments of one open file. A chunk that is in the page cache is read
+/// right away on the worker (`RWF_NOWAIT` never blocks) and nothing is read ahead,
+/// so a stalled client holds one chunk; a chunk that needs the disk is read on the
+/// blocking pool while the previous one is written (one read ahead). Memory per
+/// connection stays bounded however slow the client is: actix stops polling once
+/// its write buffer is full.
 pub struct FileBody {
     file: Arc<File>,
     segments: VecDeque<Segment>,
@@ -125,7 +127,40 @@ impl FileBody {
         }));
     }
 
+    /// The next chunk if every byte of it is in the page cache.
+    fn read_inline(&mut self) -> Option<io::Result<Bytes>> {
+        if self.pending.is_some() {
+            return None;
+        }
+        let Some(Segment::File { offset, len }) = self.segments.front_mut() else {
+            return None;
+        };
+        let n = usize::try_from(*len).unwrap_or(usize::MAX).min(CHUNK);
+        let mut buf = self.spare.pop().unwrap_or_default();
+        buf.clear();
+        buf.resize(n, 0);
+        match pread_nowait(&self.file, &mut buf, *offset) {
+            Ok(true) => {}
+            Ok(false) => {
+                self.spare.push(buf);
+                return None;
+            }
+            Err(e) => return Some(Err(e)),
+        }
+        *offset += n as u64;
+        *len -= n as u64;
+        if *len == 0 {
+            self.segments.pop_front();
+        }
+        let chunk = buf.split_to(n).freeze();
+        self.spare.push(buf);
+        Some(Ok(chunk))
+    }
+
     fn poll_file_chunk(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Bytes>> {
+        if let Some(read) = self.read_inline() {
+            return Poll::Ready(read);
+        }
         self.start_read();
         let Some(task) = self.pending.as_mut() else {
             return Poll::Ready(Err(io::Error::other("no file segment to read")));
@@ -169,20 +204,55 @@ impl MessageBody for FileBody {
                 this.segments.pop_front();
                 b
             }
-            Some(Segment::File { .. }) => match this.poll_file_chunk(cx) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(Err(e)) => {
-                    // Nothing sensible can follow a failed read; end the body so the
-                    // connection is closed short of Content-Length.
-                    this.segments.clear();
-                    return Poll::Ready(Some(Err(e)));
+            Some(Segment::File { .. }) => {
+                let from_disk = this.pending.is_some();
+                match this.poll_file_chunk(cx) {
+                    Poll::Pending => return Poll::Pending,
+                    Poll::Ready(Err(e)) => {
+                        // Nothing sensible can follow a failed read; end the body so the
+                        // connection is closed short of Content-Length.
+                        this.segments.clear();
+                        return Poll::Ready(Some(Err(e)));
+                    }
+                    Poll::Ready(Ok(chunk)) => {
+                        // Reading ahead only pays when the next read may wait for the disk.
+                        if from_disk {
+                            this.start_read();
+                        }
+                        chunk
+                    }
                 }
-                Poll::Ready(Ok(chunk)) => chunk,
-            },
+            }
         };
-        this.start_read();
         Poll::Ready(Some(Ok(chunk)))
     }
+}
+
+/// Fills `buf` from `offset` without waiting for the disk: `Ok(false)` when some byte
+/// is not in the page cache (or the kernel cannot say), so the caller reads it on the
+/// blocking pool instead. A file shorter than promised is an error.
+pub fn pread_nowait(file: &File, buf: &mut [u8], offset: u64) -> io::Result<bool> {
+    use std::os::fd::AsRawFd;
+    let mut done = 0usize;
+    while done < buf.len() {
+        let iov = libc::iovec { iov_base: buf[done..].as_mut_ptr().cast(), iov_len: buf.len() - done };
+        // SAFETY: iov points into `buf`, which outlives the call.
+        let n = unsafe { libc::preadv2(file.as_raw_fd(), &iov, 1, (offset + done as u64) as libc::off_t, libc::RWF_NOWAIT) };
+        if n > 0 {
+            done += n as usize;
+            continue;
+        }
+        if n == 0 {
+            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "file ended before its recorded length"));
+        }
+        let err = io::Error::last_os_error();
+        match err.raw_os_error() {
+            Some(libc::EAGAIN) | Some(libc::EOPNOTSUPP) | Some(libc::ENOSYS) => return Ok(false),
+            Some(libc::EINTR) => {}
+            _ => return Err(err),
+        }
+    }
+    Ok(true)
 }
 
 /// Reads exactly `n` bytes at `offset` into `buf` (reusing its allocation when
@@ -229,117 +299,5 @@ impl MessageBody for HeadBody {
 }
 
 #[cfg(test)]
-mod tests {
-    use std::io::Write;
-
-    use actix_web::body::to_bytes;
-
-    use super::*;
-
-    fn temp_file(data: &[u8]) -> Arc<File> {
-        let mut f = tempfile::tempfile().unwrap();
-        f.write_all(data).unwrap();
-        Arc::new(f)
-    }
-
-    fn data(n: usize) -> Vec<u8> {
-        (0..n).map(|i| (i % 251) as u8).collect()
-    }
-
-    #[actix_web::test]
-    async fn streams_a_range_larger_than_one_chunk() {
-        let d = data(CHUNK * 2 + 123);
-        let body = FileBody::new(
-            temp_file(&d),
-            vec![Segment::File {
-                offset: 7,
-                len: (CHUNK * 2) as u64,
-            }],
-        );
-        assert_eq!(body.size(), BodySize::Sized((CHUNK * 2) as u64));
-        let got = to_bytes(body).await.unwrap();
-        assert_eq!(&got[..], &d[7..7 + CHUNK * 2]);
-    }
-
-    #[actix_web::test]
-    async fn yields_chunks_no_larger_than_chunk() {
-        let d = data(CHUNK * 3);
-        let mut body = FileBody::new(
-            temp_file(&d),
-            vec![Segment::File {
-                offset: 0,
-                len: d.len() as u64,
-            }],
-        );
-        let mut sizes = Vec::new();
-        while let Some(chunk) = std::future::poll_fn(|cx| Pin::new(&mut body).poll_next(cx)).await {
-            sizes.push(chunk.unwrap().len());
-        }
-        assert_eq!(sizes, vec![CHUNK, CHUNK, CHUNK]);
-    }
-
-    #[actix_web::test]
-    async fn multipart_layout() {
-        let d = data(1000);
-        let ranges = [
-            ByteRange { first: 0, last: 1 },
-            ByteRange {
-                first: 500,
-                last: 502,
-            },
-        ];
-        let segments = multipart(&ranges, 1000, "text/plain", "B");
-        let body = FileBody::new(temp_file(&d), segments);
-        let expected_len = body.size();
-        let got = to_bytes(body).await.unwrap();
-        let mut want =
-            b"\r\n--B\r\nContent-Type: text/plain\r\nContent-Range: bytes 0-1/1000\r\n\r\n"
-                .to_vec();
-        want.extend_from_slice(&d[0..2]);
-        want.extend_from_slice(
-            b"\r\n--B\r\nContent-Type: text/plain\r\nContent-Range: bytes 500-502/1000\r\n\r\n",
-        );
-        want.extend_from_slice(&d[500..503]);
-        want.extend_from_slice(b"\r\n--B--\r\n");
-        assert_eq!(&got[..], &want[..]);
-        assert_eq!(expected_len, BodySize::Sized(want.len() as u64));
-    }
-
-    #[actix_web::test]
-    async fn short_file_is_an_error() {
-        let body = FileBody::new(
-            temp_file(b"abc"),
-            vec![Segment::File { offset: 0, len: 10 }],
-        );
-        let err = to_bytes(body).await.unwrap_err();
-        assert!(err.to_string().contains("recorded length"));
-    }
-
-    #[test]
-    fn buffers_are_reclaimed_after_the_chunk_is_dropped() {
-        let f = temp_file(&data(64));
-        let buf = read_exact_at(&f, BytesMut::new(), 0, 32).unwrap();
-        let first_ptr = buf.as_ptr();
-        let mut buf = buf;
-        let chunk = buf.split_to(32).freeze();
-        drop(chunk);
-        let buf = read_exact_at(&f, buf, 32, 32).unwrap();
-        assert_eq!(buf.as_ptr(), first_ptr);
-        assert_eq!(&buf[..], &data(64)[32..]);
-    }
-
-    #[test]
-    fn boundaries_are_random_hex() {
-        let (a, b) = (new_boundary(), new_boundary());
-        assert_eq!(a.len(), 32);
-        assert_ne!(a, b);
-        assert!(a.bytes().all(|c| c.is_ascii_hexdigit()));
-    }
-
-    #[actix_web::test]
-    async fn head_body_is_empty_but_sized() {
-        let body = HeadBody(42);
-        assert_eq!(body.size(), BodySize::Sized(42));
-        assert!(to_bytes(body).await.unwrap().is_empty());
-    }
-}
+#[path = "body_tests.rs"]
+mod tests;

@@ -268,8 +268,6 @@ fn read_cached(
     segments: &[Segment],
     total: u64,
 ) -> Result<Option<bytes::Bytes>, MediaError> {
-    use std::os::fd::AsRawFd;
-    let io_err = |source| MediaError::Io { path: path.to_path_buf(), source };
     let mut out = Vec::with_capacity(total as usize);
     for segment in segments {
         match segment {
@@ -277,29 +275,10 @@ fn read_cached(
             Segment::File { offset, len } => {
                 let start = out.len();
                 out.resize(start + *len as usize, 0);
-                let mut done = 0usize;
-                while done < *len as usize {
-                    let iov = libc::iovec {
-                        iov_base: out[start + done..].as_mut_ptr().cast(),
-                        iov_len: *len as usize - done,
-                    };
-                    // SAFETY: iov points into `out`, which outlives the call.
-                    let n = unsafe {
-                        libc::preadv2(file.as_raw_fd(), &iov, 1, (*offset + done as u64) as libc::off_t, libc::RWF_NOWAIT)
-                    };
-                    if n > 0 {
-                        done += n as usize;
-                        continue;
-                    }
-                    if n == 0 {
-                        return Err(io_err(io::Error::new(io::ErrorKind::UnexpectedEof, "file ended before its recorded length")));
-                    }
-                    let err = io::Error::last_os_error();
-                    match err.raw_os_error() {
-                        Some(libc::EAGAIN) | Some(libc::EOPNOTSUPP) | Some(libc::ENOSYS) => return Ok(None),
-                        Some(libc::EINTR) => {}
-                        _ => return Err(io_err(err)),
-                    }
+                match body::pread_nowait(file, &mut out[start..], *offset) {
+                    Ok(true) => {}
+                    Ok(false) => return Ok(None),
+                    Err(source) => return Err(MediaError::Io { path: path.to_path_buf(), source }),
                 }
             }
         }
