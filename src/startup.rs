@@ -4,7 +4,7 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 use actix_web::dev::Server;
-use actix_web::middleware::{ErrorHandlers, NormalizePath, TrailingSlash};
+use actix_web::middleware::ErrorHandlers;
 use actix_web::{web, App, HttpServer};
 
 use crate::auth::media_token::MediaSigner;
@@ -51,7 +51,6 @@ impl Application {
                 }))
                 .wrap(crate::auth::csrf::Authenticate)
                 .wrap(ErrorHandlers::new().default_handler(render_error_page))
-                .wrap(NormalizePath::new(TrailingSlash::Trim))
                 .wrap(crate::telemetry::RequestSpan)
                 .wrap(routes::content::ContentFastPath)
                 .configure(routes::configure)

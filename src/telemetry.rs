@@ -5,6 +5,7 @@ use std::pin::Pin;
 use std::time::Instant;
 
 use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform};
+use actix_web::http::uri::{PathAndQuery, Uri};
 use tracing_subscriber::EnvFilter;
 
 /// Installs the global subscriber; `RUST_LOG` wins over the configured filter when set.
@@ -19,7 +20,9 @@ pub fn init(filter: &str) {
 }
 
 
-/// Middleware that logs each request's method, path, status and duration at debug level.
+/// Outer middleware for every request: normalizes the path (doubled slashes merged, a
+/// trailing slash trimmed, as actix's `NormalizePath` would, but without its regex on
+/// every request) and logs method, path, status and duration at debug level.
 pub struct RequestSpan;
 
 impl<S, B> Transform<S, ServiceRequest> for RequestSpan
@@ -52,7 +55,22 @@ where
 
     forward_ready!(service);
 
-    fn call(&self, req: ServiceRequest) -> Self::Future {
+    fn call(&self, mut req: ServiceRequest) -> Self::Future {
+        if let Some(path) = normalized(req.path()) {
+            let query = req.query_string();
+            let text = if query.is_empty() { path } else { format!("{path}?{query}") };
+            let mut parts = req.head().uri.clone().into_parts();
+            if let Ok(pq) = PathAndQuery::try_from(text) {
+                parts.path_and_query = Some(pq);
+                if let Ok(uri) = Uri::from_parts(parts) {
+                    req.match_info_mut().get_mut().update(&uri);
+                    req.head_mut().uri = uri;
+                }
+            }
+        }
+        if !tracing::enabled!(tracing::Level::DEBUG) {
+            return Box::pin(self.service.call(req));
+        }
         let method = req.method().clone();
         let path = req.path().to_owned();
         let started = Instant::now();
@@ -63,5 +81,36 @@ where
                 ms = started.elapsed().as_millis() as u64, "request");
             Ok(res)
         })
+    }
+}
+
+/// The path with runs of slashes merged and a trailing slash trimmed, if it differs.
+fn normalized(path: &str) -> Option<String> {
+    if !(path.contains("//") || (path.len() > 1 && path.ends_with('/'))) {
+        return None;
+    }
+    let mut out = String::with_capacity(path.len());
+    for c in path.chars() {
+        if !(c == '/' && out.ends_with('/')) {
+            out.push(c);
+        }
+    }
+    if out.len() > 1 && out.ends_with('/') {
+        out.pop();
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalized;
+
+    #[test]
+    fn paths_are_normalized_like_actix_trim() {
+        assert_eq!(normalized("/courses/1"), None);
+        assert_eq!(normalized("/"), None);
+        assert_eq!(normalized("/courses/1/").as_deref(), Some("/courses/1"));
+        assert_eq!(normalized("//courses///1//").as_deref(), Some("/courses/1"));
+        assert_eq!(normalized("//").as_deref(), Some("/"));
     }
 }

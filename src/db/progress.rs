@@ -204,6 +204,18 @@ pub async fn latest_versions(db: &Db, course_ids: &[i64]) -> DbResult<Vec<(i64, 
     Ok(query.fetch_all(&db.pool).await?)
 }
 
+/// A connection for the progress writer. On SQLite it syncs the WAL at every commit
+/// (`synchronous = FULL`; the pool's other connections use NORMAL), so an acknowledged
+/// heartbeat survives a power cut too, not only a killed process. Group commit pays for
+/// that sync once per batch.
+pub async fn writer_connection(db: &Db) -> DbResult<sqlx::pool::PoolConnection<sqlx::Any>> {
+    let mut conn = db.pool.acquire().await?;
+    if db.backend == super::Backend::Sqlite {
+        sqlx::query("PRAGMA synchronous = FULL").execute(&mut *conn).await?;
+    }
+    Ok(conn)
+}
+
 /// Appends events, skipping any whose (user, client id) is already stored; returns
 /// (id, user, client id) of those written. Callers pass rows sorted by (user, client id),
 /// so that concurrent writers on Postgres take index locks in the same order.

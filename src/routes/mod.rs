@@ -24,12 +24,17 @@ use actix_web::{web, HttpResponse};
 use crate::error::AppError;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    // Media first, as one resource: the router tries patterns in order, and every dynamic
-    // pattern it tries costs a regex match on the path of every range request.
+    // The hottest routes first, media and heartbeats: the router tries patterns in order,
+    // and every dynamic pattern it tries costs a regex match on the request's path.
     cfg.service(
         web::resource("/content/{version_id}/{token}/{path:.+}")
             .route(web::get().to(content::serve_content))
             .route(web::head().to(content::serve_content)),
+    )
+    .service(
+        web::resource("/api/v1/progress/events")
+            .app_data(progress::events_config())
+            .route(web::post().to(progress::post_events)),
     )
     .route("/", web::get().to(courses::list_courses))
         .route("/courses/{course_id}", web::get().to(courses::show_course))
@@ -71,11 +76,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/courses/{course_id}/versions/{version_id}", web::delete().to(api_courses::delete_version))
                 .route("/packages", web::post().to(api_packages::upload_package))
                 .route("/me", web::get().to(accounts::me))
-                .service(
-                    web::resource("/progress/events")
-                        .app_data(progress::events_config())
-                        .route(web::post().to(progress::post_events)),
-                )
                 .route("/progress/courses/{course_id}", web::get().to(progress::get_course_progress))
                 .route("/uploads", web::route().method(actix_web::http::Method::OPTIONS).to(uploads::options))
                 .route("/uploads", web::post().to(uploads::create))

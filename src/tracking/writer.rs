@@ -1,7 +1,8 @@
 //! Group commit: requests hand their checked events to writer tasks, which store whatever
 //! has queued up in one transaction and answer every request only after the commit. One
 //! commit then carries many learners' heartbeats, and an acknowledged event is on disk
-//! (SQLite in WAL mode survives a killed process; Postgres commits are flushed by default).
+//! (the writer's SQLite connection syncs the WAL at each commit; Postgres commits are
+//! flushed by default).
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
@@ -107,7 +108,7 @@ async fn work(db: Db, lookups: Arc<Lookups>, jobs: Arc<Mutex<mpsc::Receiver<Job>
 async fn commit(db: &Db, conn: &mut Option<PoolConnection<Any>>, lookups: &Lookups, jobs: &[Job]) -> DbResult<Vec<Stored>> {
     let mut held = match conn.take() {
         Some(c) => c,
-        None => db.pool.acquire().await?,
+        None => progress::writer_connection(db).await?,
     };
     let result = commit_on(db, &mut held, lookups, jobs).await;
     if result.is_ok() {
