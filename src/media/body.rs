@@ -17,10 +17,11 @@ use tokio::task::JoinHandle;
 
 use super::range::ByteRange;
 
-/// Largest single read. Big enough that syscall and thread hand-off costs vanish,
-/// small enough that a slow client pins little memory: at most this chunk in
-/// actix's write buffer plus one read ahead here.
-pub const CHUNK: usize = 256 * 1024;
+/// Largest single read. Big enough that syscall costs vanish (page-cached chunks are
+/// read on the worker, no thread hand-off), small enough that a stalled client pins
+/// little memory: this chunk in actix's write buffer, plus one read ahead when the
+/// file comes from the disk.
+pub const CHUNK: usize = 128 * 1024;
 
 /// A piece of a response body.
 #[derive(Debug, Clone)]
@@ -90,9 +91,6 @@ pub struct FileBody {
     total: u64,
     /// Read of the first file segment's next chunk, if started.
     pending: Option<ReadTask>,
-    /// Buffers handed back after a chunk was split off; `reserve` reclaims their
-    /// allocation once actix has copied and dropped the chunk.
-    spare: Vec<BytesMut>,
 }
 
 impl FileBody {
@@ -103,7 +101,6 @@ impl FileBody {
             segments: segments.into_iter().filter(|s| s.byte_len() > 0).collect(),
             total,
             pending: None,
-            spare: Vec::with_capacity(2),
         }
     }
 
@@ -120,7 +117,7 @@ impl FileBody {
             return;
         };
         let n = usize::try_from(len).unwrap_or(usize::MAX).min(CHUNK);
-        let buf = self.spare.pop().unwrap_or_default();
+        let buf = BytesMut::new();
         let file = Arc::clone(&self.file);
         self.pending = Some(tokio::task::spawn_blocking(move || {
             read_exact_at(&file, buf, offset, n)
@@ -136,15 +133,14 @@ impl FileBody {
             return None;
         };
         let n = usize::try_from(*len).unwrap_or(usize::MAX).min(CHUNK);
-        let mut buf = self.spare.pop().unwrap_or_default();
+        // A fresh buffer per chunk: one kept for reuse would pin a chunk's worth of
+        // memory per connection while actix holds the copy in its write buffer.
+        let mut buf = BytesMut::new();
         buf.clear();
         buf.resize(n, 0);
         match pread_nowait(&self.file, &mut buf, *offset) {
             Ok(true) => {}
-            Ok(false) => {
-                self.spare.push(buf);
-                return None;
-            }
+            Ok(false) => return None,
             Err(e) => return Some(Err(e)),
         }
         *offset += n as u64;
@@ -152,9 +148,7 @@ impl FileBody {
         if *len == 0 {
             self.segments.pop_front();
         }
-        let chunk = buf.split_to(n).freeze();
-        self.spare.push(buf);
-        Some(Ok(chunk))
+        Some(Ok(buf.freeze()))
     }
 
     fn poll_file_chunk(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Bytes>> {
@@ -179,9 +173,7 @@ impl FileBody {
                 self.segments.pop_front();
             }
         }
-        let chunk = buf.split_to(n).freeze();
-        self.spare.push(buf);
-        Poll::Ready(Ok(chunk))
+        Poll::Ready(Ok(buf.freeze()))
     }
 }
 
