@@ -142,7 +142,7 @@
       // A second "ready" means the wrapper reloaded; its state would be stale.
       if (initSent) return say('The course window reloaded. Reload the page to continue.');
       initSent = true;
-      toBridge({ type: 'cw-scorm-init', version: launch.version, state: launch.state, sco: launch.sco, limits: launch.limits });
+      toBridge({ type: 'cw-scorm-init', version: launch.version, state: launch.state, sco: launch.sco, limits: launch.limits, beacon: launch.beacon });
     } else if (msg.type === 'cw-scorm-commit' && Array.isArray(msg.values)) {
       add(pending, msg.values.filter(function (p) { return Array.isArray(p) && p.length === 2; }).map(function (p) {
         return [String(p[0]), String(p[1])];

@@ -8,6 +8,7 @@ pub mod blobs;
 pub mod courses;
 pub mod org;
 pub mod roster;
+pub mod scorm;
 pub mod progress;
 pub mod progress_read;
 pub mod sessions;

@@ -22,6 +22,26 @@ pub async fn serve_content(
     state: web::Data<AppState>,
     path: web::Path<(i64, String, String)>,
 ) -> Result<HttpResponse, AppError> {
+    serve(req, state, path, true).await
+}
+
+/// The same files on the content origin (`routes::content_origin`), where no session exists:
+/// HTML runs unsandboxed there, so a SCO shares its origin with the API bridge it must find.
+#[tracing::instrument(skip_all, fields(version_id = path.0, path = %path.2))]
+pub async fn serve_package_content(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(i64, String, String)>,
+) -> Result<HttpResponse, AppError> {
+    serve(req, state, path, false).await
+}
+
+async fn serve(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(i64, String, String)>,
+    sandbox: bool,
+) -> Result<HttpResponse, AppError> {
     let (version_id, token, file_path) = path.into_inner();
     match state.signer.verify(version_id, &token, now_secs()) {
         Ok(()) => {}
@@ -63,7 +83,7 @@ pub async fn serve_content(
     let mut response = media::serve(&req, served, &options)
         .await
         .map_err(|e| AppError::Internal(e.into()))?;
-    if is_active {
+    if is_active && sandbox {
         response.headers_mut().insert(
             HeaderName::from_static("content-security-policy"),
             HeaderValue::from_static(HTML_SANDBOX),

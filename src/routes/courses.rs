@@ -58,6 +58,7 @@ struct LessonPage {
     prev: Option<String>,
     next: Option<String>,
     quiz: Option<QuizPage>,
+    scorm: Option<crate::routes::scorm::ScormPlayer>,
 }
 
 pub(crate) fn html(body: String) -> HttpResponse {
@@ -128,6 +129,7 @@ pub async fn show_course(
 
 #[tracing::instrument(skip_all, fields(course_id = path.0, item_id = path.1))]
 pub async fn show_lesson(
+    req: actix_web::HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<(i64, i64)>,
     env: PageEnv,
@@ -148,7 +150,8 @@ pub async fn show_lesson(
     let next = lessons.get(at + 1).map(|&n| items[n].item.page_url.clone());
     let item = items.remove(index);
     let quiz = quizzes::quiz_page(&state, scope.user.as_ref(), &item, query.attempt.as_deref(), env.lang).await?;
-    let page = LessonPage { course, item, items, progress: progress.course, prev, next, quiz };
+    let scorm = crate::routes::scorm::player_for(&state, &req, scope.user.as_ref(), &course, item.item.id).await?;
+    let page = LessonPage { course, item, items, progress: progress.course, prev, next, quiz, scorm };
     Ok(html(state.renderer.render("lessons/show.html", &env, &page)?))
 }
 

@@ -13,6 +13,8 @@ mod progress;
 mod progress_browser;
 mod progress_durability;
 mod progress_pages;
+mod scorm_browser;
+mod scorm_isolation;
 mod teach;
 mod uploads;
 mod webdriver;
