@@ -238,6 +238,9 @@ mod tests {
     fn defaults_use_sqlite_in_data_dir() {
         let s = load(Overrides::default(), &[]).unwrap();
         assert_eq!(s.bind, "127.0.0.1:8080");
+        assert_eq!(s.content_bind, "127.0.0.1:8081", "package content on the next port");
+        assert_eq!((s.content_origin.as_deref(), s.suspend_data_max), (None, 64_000));
+        assert_eq!(next_port("0.0.0.0:0"), "0.0.0.0:0");
         assert_eq!(s.database_url, "sqlite://./data/courseware.db");
         assert_eq!(s.backend_name(), "sqlite");
     }

@@ -5,6 +5,9 @@
 // same-origin child frame so the SCO's standard search of window.parent finds it.
 // SCORM calls are synchronous, so they are answered from a local copy of the CMI
 // state with the server's rules; changed values go to the player by postMessage.
+// When the tab closes, the player page may never handle the last messages: what it has
+// not acknowledged, and Terminate, also go by navigator.sendBeacon to the keyed commit
+// URL (launch "beacon", on this origin); the server ignores a repeated Terminate.
 // Plain ES2017, no dependencies.
 (function (root) {
   'use strict';

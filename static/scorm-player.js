@@ -8,7 +8,8 @@
 //   <iframe class="scorm-frame" src="https://content.example/.../wrapper.html"></iframe>
 //   <script type="application/json" class="scorm-launch">
 //     {"version":"2004","state":{"values":{...}},"sco":{"id":"item-1","url":"https://content.example/..."},
-//      "limits":{"suspend_data_max":64000}}
+//      "limits":{"suspend_data_max":64000},"beacon":"/scorm/commit/USER/ITEM/SESSION/KEY"}
+//   (beacon: the keyed commit URL on the content origin the bridge uses when the tab closes)
 //   </script>
 //   <p class="scorm-message" hidden></p>
 // </section>

@@ -13,6 +13,7 @@ mod progress;
 mod progress_browser;
 mod progress_durability;
 mod progress_pages;
+mod scorm_api;
 mod scorm_browser;
 mod scorm_isolation;
 mod teach;

@@ -1,0 +1,121 @@
+//! The SCORM commit endpoint without a browser: authorization, CSRF, re-validation with
+//! the standard error codes, sessions, beacons, the suspend_data ceiling and the read API.
+
+use serde_json::{json, Value};
+
+use crate::helpers::{spawn_app_with, Options, TestApp};
+use crate::scorm_browser::{sco_state, scorm_course, Course};
+
+/// Opens the SCO's lesson page as the signed-in client (which launches a session) and
+/// returns (commit URL, launch JSON).
+async fn open_sco(app: &TestApp, course: &Course) -> (String, Value) {
+    let sco = course.items.iter().find(|i| i["kind"] == "sco").unwrap();
+    let html = app.get(sco["page_url"].as_str().unwrap()).await.text().await.unwrap();
+    let commit = html.split("data-commit-url=\"").nth(1).and_then(|r| r.split('"').next()).expect("commit url in the page").to_string();
+    let json = html.split("class=\"scorm-launch\">").nth(1).and_then(|r| r.split("</script>").next()).expect("launch data");
+    (commit, serde_json::from_str(json).unwrap())
+}
+
+async fn post(app: &TestApp, url: &str, csrf: &str, body: Value) -> reqwest::Response {
+    app.client.post(app.url(url)).header("x-csrf-token", csrf).json(&body).send().await.unwrap()
+}
+
+#[tokio::test]
+async fn commits_are_validated_stored_and_limited_to_the_launched_session() {
+    let app = spawn_app_with(Options { import_demo: false }).await;
+    let course = scorm_course(&app, "scorm12/golf-runtime-basic.zip").await;
+    let csrf = app.login("s1").await;
+    let (commit, launch) = open_sco(&app, &course).await;
+    assert_eq!(launch["version"], "1.2");
+    assert_eq!(launch["state"]["values"]["cmi.core.entry"], "ab-initio");
+    assert_eq!(launch["state"]["values"]["cmi.core.student_id"], "s1");
+
+    // Without the CSRF token: refused before anything is looked at.
+    let res = app.client.post(app.url(&commit)).json(&json!({"values": []})).send().await.unwrap();
+    assert_eq!(res.status(), 403);
+    // Good values are stored; bad ones come back with their SCORM 1.2 error code.
+    let res = post(&app, &commit, &csrf, json!({"seq": 1, "values": [
+        ["cmi.core.lesson_location", "7"], ["cmi.core.lesson_status", "incomplete"],
+        ["cmi.core.score.raw", "abc"], ["cmi.core.student_id", "someone-else"], ["cmi.core.session_time", "PT50S.21S"],
+        ["cmi.nothing", "x"], ["cmi.suspend_data", "s".repeat(5000)]
+    ]})).await;
+    assert_eq!(res.status(), 200);
+    let reply: Value = res.json().await.unwrap();
+    let codes: Vec<(String, u64)> = reply["rejected"].as_array().unwrap().iter().map(|r| (r["element"].as_str().unwrap().to_string(), r["code"].as_u64().unwrap())).collect();
+    assert_eq!(codes, [("cmi.core.score.raw".to_string(), 405), ("cmi.core.student_id".into(), 403), ("cmi.core.session_time".into(), 405), ("cmi.nothing".into(), 401)], "{reply}");
+    let state = sco_state(&app, &course).await;
+    assert_eq!(state["attempt"]["location"], "7");
+    assert_eq!(state["attempt"]["completion"], "incomplete");
+    assert_eq!(state["cmi"]["cmi.suspend_data"].as_str().unwrap().len(), 5000, "1.2 suspend_data beyond 4096 is kept whole");
+    assert!(state["cmi"].get("cmi.core.score.raw").is_none(), "a refused value is never stored");
+    assert_eq!(state["cmi"]["cmi.core.student_id"], Value::Null, "read-only values are not listed, and not changed");
+
+    // Past the ceiling (64,000 by default): 405 in 1.2, nothing stored.
+    let res = post(&app, &commit, &csrf, json!({"values": [["cmi.suspend_data", "x".repeat(64_001)]]})).await;
+    let reply: Value = res.json().await.unwrap();
+    assert_eq!(reply["rejected"][0]["code"], 405, "{reply}");
+    assert_eq!(sco_state(&app, &course).await["cmi"]["cmi.suspend_data"].as_str().unwrap().len(), 5000);
+
+    // The beacon form: text/plain with the token in the query; Terminate applies mastery rules.
+    let beacon = json!({"seq": 2, "final": true, "values": [["cmi.core.score.raw", "90"], ["cmi.core.session_time", "0000:01:30.5"], ["cmi.core.exit", "suspend"]]});
+    let res = app.client.post(app.url(&format!("{commit}?csrf_token={csrf}"))).header("content-type", "text/plain;charset=UTF-8").body(beacon.to_string()).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let state = sco_state(&app, &course).await;
+    assert_eq!(state["attempt"]["terminated"], 1);
+    assert_eq!(state["attempt"]["total_seconds"], 90.5);
+    assert_eq!(state["attempt"]["score_scaled"], 0.9);
+    // After Terminate, the same final again is a harmless duplicate, anything else is refused.
+    assert_eq!(post(&app, &commit, &csrf, json!({"final": true, "values": [["cmi.core.session_time", "0000:01:30.5"]]})).await.status(), 200);
+    assert_eq!(sco_state(&app, &course).await["attempt"]["total_seconds"], 90.5, "session time counted once");
+    assert_eq!(post(&app, &commit, &csrf, json!({"values": [["cmi.core.lesson_location", "8"]]})).await.status(), 409);
+
+    // The next launch resumes; the old session's URL no longer takes commits.
+    let (next_commit, launch) = open_sco(&app, &course).await;
+    assert_ne!(next_commit, commit);
+    assert_eq!(launch["state"]["values"]["cmi.core.entry"], "resume");
+    assert_eq!(launch["state"]["values"]["cmi.core.lesson_location"], "7");
+    assert_eq!(launch["state"]["values"]["cmi.core.total_time"], "0000:01:30.50");
+    assert_eq!(post(&app, &commit, &csrf, json!({"values": [["cmi.core.lesson_location", "9"]]})).await.status(), 409);
+    // Malformed bodies are named.
+    let res = post(&app, &next_commit, &csrf, json!({"values": "no"})).await;
+    assert_eq!(res.status(), 400);
+}
+
+#[tokio::test]
+async fn other_learners_and_other_items_cannot_be_committed_to() {
+    let app = spawn_app_with(Options { import_demo: false }).await;
+    let course = scorm_course(&app, "scorm12/golf-runtime-basic.zip").await;
+    courseware::db::courses::update_settings(&app.db, course.id, true, "school").await.unwrap();
+    let csrf = app.login("s1").await;
+    let (commit, launch) = open_sco(&app, &course).await;
+    // A learner of another school cannot see the course: its SCO is "not found".
+    let outsider = app.add_user("o1", "student", None, None).await;
+    let token = app.token_for(outsider).await;
+    let res = app.client.post(app.url(&commit)).bearer_auth(&token).json(&json!({"values": []})).send().await.unwrap();
+    assert_eq!(res.status(), 404);
+    let res = app.client.get(app.url(&format!("/api/v1/scorm/courses/{}", course.id))).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(res.status(), 404);
+    // Client-made result events are refused: status and score come from the runtime only.
+    let sco_id = course.items.iter().find(|i| i["kind"] == "sco").unwrap()["id"].as_i64().unwrap();
+    let res = app.client.post(app.url("/api/v1/progress/events")).header("x-csrf-token", &csrf)
+        .json(&json!({"events": [{"id": "fake-pass", "item_id": sco_id, "type": "result", "at": courseware::db::now_ms(), "status": "passed", "score": 100}]}))
+        .send().await.unwrap();
+    let out: Value = res.json().await.unwrap();
+    assert_eq!(out["rejected"][0]["id"], "fake-pass", "{out}");
+    // The bridge's keyed URL is for this learner's session only: another key is refused.
+    let beacon = launch["beacon"].as_str().unwrap();
+    let content = beacon.rsplit_once('/').unwrap().0;
+    let origin = launch["sco"]["url"].as_str().unwrap().split("/content/").next().unwrap().to_string();
+    let plain = reqwest::Client::new();
+    let forged = plain.post(format!("{origin}{content}/{}", "0".repeat(32))).body("{\"values\": []}").send().await.unwrap();
+    assert_eq!(forged.status(), 403);
+    let good = plain.post(format!("{origin}{beacon}")).body(json!({"values": [["cmi.core.lesson_location", "2"]]}).to_string()).send().await.unwrap();
+    assert_eq!(good.status(), 200);
+    assert_eq!(sco_state(&app, &course).await["attempt"]["location"], "2");
+    // The content origin serves no application page and sets no cookie.
+    for path in ["/", "/login", "/api/v1/me", "/courses/1"] {
+        let res = plain.get(format!("{origin}{path}")).send().await.unwrap();
+        assert_eq!(res.status(), 404, "{path} on the content origin");
+        assert!(res.headers().get("set-cookie").is_none());
+    }
+}
