@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod blobs;
+pub mod cmi5;
 pub mod courses;
 pub mod org;
 pub mod roster;

@@ -7,7 +7,7 @@ use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 
 use crate::error::AppError;
-use crate::routes::{assets, content, scorm};
+use crate::routes::{assets, cmi5, content, scorm};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -20,6 +20,20 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::resource("/scorm/commit/{user_id}/{item_id}/{session}/{key}")
             .app_data(scorm::commit_config())
             .route(web::post().to(scorm::keyed_commit)),
+    )
+    .route("/cmi5/fetch/{token}", web::post().to(cmi5::fetch))
+    .route("/xapi/about", web::get().to(cmi5::about))
+    .service(
+        web::resource("/xapi/statements")
+            .route(web::get().to(cmi5::get_statements))
+            .route(web::post().to(cmi5::put_statements))
+            .route(web::put().to(cmi5::put_statements)),
+    )
+    .service(
+        web::resource("/xapi/activities/state")
+            .route(web::get().to(cmi5::get_state))
+            .route(web::post().to(cmi5::put_state))
+            .route(web::put().to(cmi5::put_state)),
     )
     .route("/static/scorm-cmi.js", web::get().to(|| async { assets::static_file("scorm-cmi.js") }))
     .route("/static/scorm-bridge.js", web::get().to(|| async { assets::static_file("scorm-bridge.js") }))

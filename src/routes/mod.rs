@@ -6,6 +6,7 @@ mod api_courses;
 mod api_packages;
 mod assets;
 mod class_progress;
+mod cmi5;
 mod content;
 pub mod content_origin;
 mod courses;

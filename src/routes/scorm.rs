@@ -41,15 +41,28 @@ pub async fn player_for(
     course: &CourseView,
     item_id: i64,
 ) -> Result<Option<ScormPlayer>, AppError> {
-    let (Some(user), Some(version)) = (user, version_of(&course.format)) else { return Ok(None) };
+    let Some(user) = user.filter(|_| matches!(course.format.as_str(), "scorm12" | "scorm2004" | "cmi5")) else { return Ok(None) };
     let item = courses::item(&state.db, item_id).await?;
-    let Some(launch_path) = item.launch.as_deref().filter(|_| matches!(item.kind.as_str(), "sco" | "asset")) else { return Ok(None) };
     let token = &state.signer.issue(item.version_id, now_secs());
     let origin = state.content_origin.clone();
+    let info = req.connection_info().clone();
+    let app_origin = format!("{}://{}", info.scheme(), info.host());
+    let frame_only = |frame_url: String| ScormPlayer { frame_url, commit_url: String::new(), content_origin: origin.clone(), wrapper_url: String::new(), launch_json: String::new() };
+    if item.kind == "cmi5_au" {
+        let rt: serde_json::Value = serde_json::from_str(&item.runtime).unwrap_or_default();
+        let au_url = match (item.launch.as_deref(), rt["url"].as_str()) {
+            (Some(path), _) => format!("{origin}{}", content_url(item.version_id, token, path)),
+            (None, Some(url)) if url.starts_with("https://") || url.starts_with("http://") => url.to_string(),
+            _ => return Ok(None),
+        };
+        let url = crate::routes::cmi5::launch_url(state, user, &item, course.id, &app_origin, au_url).await?;
+        return Ok(Some(frame_only(url)));
+    }
+    let Some(version) = version_of(&course.format) else { return Ok(None) };
+    let Some(launch_path) = item.launch.as_deref().filter(|_| matches!(item.kind.as_str(), "sco" | "asset")) else { return Ok(None) };
     let frame_url = format!("{origin}{}", content_url(item.version_id, token, launch_path));
     if item.kind == "asset" {
-        let none = String::new();
-        return Ok(Some(ScormPlayer { frame_url, commit_url: none.clone(), content_origin: origin, wrapper_url: none.clone(), launch_json: none }));
+        return Ok(Some(frame_only(frame_url)));
     }
     let launch = state.tracker.scorm_launch(user, &item, course.id, version).await?;
     let launch_json = serde_json::json!({
@@ -64,8 +77,6 @@ pub async fn player_for(
     .replace('<', "\\u003c")
     .replace('>', "\\u003e")
     .replace('&', "\\u0026");
-    let info = req.connection_info();
-    let app_origin = format!("{}://{}", info.scheme(), info.host());
     let wrapper_url = format!(
         "{origin}/scorm/wrapper?player={}",
         percent_encoding::utf8_percent_encode(&app_origin, percent_encoding::NON_ALPHANUMERIC)

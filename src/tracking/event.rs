@@ -202,10 +202,10 @@ pub fn normalize(input: EventInput, item: Arc<ItemMeta>, user_id: i64, clock: Cl
     let invalid = |message: &str| Rejection::new(id, "invalid", message);
     let kind = match EventKind::parse(&input.kind) {
         Some(EventKind::Quiz) | None => return Err(invalid("type must be open or progress")),
-        // Status and score of SCORM lessons come from the server's CMI runtime (commits
-        // re-validated there); a page must not be able to claim them.
-        Some(EventKind::Result) if item.kind != "cmi5_au" => {
-            return Err(invalid("result events are made by the SCORM runtime, not sent"));
+        // Status and score of SCORM and cmi5 lessons come from the server's runtimes (CMI
+        // commits, xAPI statements, both checked there); a page must not be able to claim them.
+        Some(EventKind::Result) => {
+            return Err(invalid("result events are made by the SCORM and cmi5 runtimes, not sent"));
         }
         Some(kind) => kind,
     };

@@ -263,3 +263,16 @@ fn launch_settings(user: &SessionUser, item: &courses::ItemRow, version: Version
         ..Launch::default()
     }
 }
+
+impl Tracker {
+    /// A cmi5 AU's standing (from its statements and moveOn) as a `result` event.
+    pub async fn report_cmi5(&self, user_id: i64, item_id: i64, client_id: String, status: Option<Reported>, score: Option<f64>) -> Result<(), TrackError> {
+        let item = self.lookups.item(&self.db, item_id).await?.ok_or(TrackError::NotFound("AU"))?;
+        let now = now_ms();
+        let score = score.map(|s| (s.clamp(0.0, 1.0) * 10_000.0).round() / 100.0);
+        let payload = Payload { status, score, ..Payload::default() };
+        let event = Event { client_id, user_id, item, kind: EventKind::Result, client_ts: now, at: now, received_at: now, payload };
+        self.writer.write(vec![event]).await?;
+        Ok(())
+    }
+}
