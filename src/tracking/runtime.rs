@@ -92,6 +92,9 @@ impl Tracker {
                 let suspended = exit.is_some_and(|e| e == "suspend");
                 // 2004 RTE 4.2.8: an exit other than suspend ends the attempt.
                 if version == Version::Scorm2004 && row.terminated == 1 && !suspended {
+                    if let Some(limit) = attempt_limit_reached(&item.runtime, row.attempt) {
+                        return Err(TrackError::Refused(format!("all {limit} attempts of this lesson are used")));
+                    }
                     (row.attempt + 1, 1, cmi::new_attempt(version, &launch_settings(user, item, version)))
                 } else {
                     (row.attempt, row.session + 1, cmi::resume(version, &previous))
@@ -168,6 +171,14 @@ impl Tracker {
         self.writer.write(vec![event]).await?;
         Ok(())
     }
+}
+
+/// The manifest's attemptLimit (limitConditions, resolved at import) when `used` attempts
+/// exhaust it.
+fn attempt_limit_reached(runtime: &str, used: i64) -> Option<i64> {
+    let rt: Value = serde_json::from_str(runtime).ok()?;
+    let limit = rt["attemptLimit"].as_i64().filter(|&l| l > 0)?;
+    (used >= limit).then_some(limit)
 }
 
 /// Session time the SCO reported in this session, in seconds.
@@ -274,5 +285,16 @@ impl Tracker {
         let event = Event { client_id, user_id, item, kind: EventKind::Result, client_ts: now, at: now, received_at: now, payload };
         self.writer.write(vec![event]).await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn attempt_limits_stop_new_attempts() {
+        assert_eq!(super::attempt_limit_reached(r#"{"attemptLimit": 2}"#, 1), None);
+        assert_eq!(super::attempt_limit_reached(r#"{"attemptLimit": 2}"#, 2), Some(2));
+        assert_eq!(super::attempt_limit_reached(r#"{"attemptLimit": 0}"#, 9), None, "0 means no limit");
+        assert_eq!(super::attempt_limit_reached("{}", 9), None);
     }
 }

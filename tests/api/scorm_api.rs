@@ -119,3 +119,27 @@ async fn other_learners_and_other_items_cannot_be_committed_to() {
         assert!(res.headers().get("set-cookie").is_none());
     }
 }
+
+#[tokio::test]
+async fn sequencing_rollup_applies_and_unsupported_rules_are_named_on_import() {
+    let app = spawn_app_with(Options { import_demo: false }).await;
+    let org = app.org().await;
+    let teacher = app.add_user("t1", "teacher", Some(org.school_a1), Some(org.region_a)).await;
+    let token = app.token_for(teacher).await;
+    let res = app.upload(&token, &crate::helpers::fixtures_dir().join("scorm2004/golf-4th-seq-posttestrollup.zip")).await;
+    assert_eq!(res.status(), 201);
+    let report: Value = res.json().await.unwrap();
+    let warnings: Vec<String> = report["warnings"].as_array().unwrap().iter().map(|w| w["message"].as_str().unwrap_or_default().to_string()).collect();
+    // Every content SCO's precondition rule and global objective map is named.
+    for item in ["etuqiette_item", "handicapping_item", "assessment_item"] {
+        let w = warnings.iter().find(|w| w.contains(&format!("item `{item}`"))).unwrap_or_else(|| panic!("no warning for {item}: {warnings:?}"));
+        assert!(w.contains("preConditionRule") && w.contains("mapInfo"), "{w}");
+    }
+    assert!(warnings.iter().any(|w| w.contains("hiddenFromChoice")), "{warnings:?}");
+    // Post-test rollup: the content SCOs (rollup excluded via the sequencing collection)
+    // do not count for the course; the test does.
+    let course: Value = app.client.get(app.url(&format!("/api/v1/courses/{}", report["course_id"]))).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    let required: Vec<(&str, bool)> = course["items"].as_array().unwrap().iter().map(|i| (i["identifier"].as_str().unwrap(), i["required"].as_bool().unwrap())).collect();
+    assert_eq!(required.iter().filter(|(_, r)| *r).map(|(i, _)| *i).collect::<Vec<_>>(), ["assessment_item"], "{required:?}");
+    assert_eq!(required.len(), 5);
+}
