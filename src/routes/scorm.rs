@@ -90,6 +90,21 @@ pub async fn player_for(
     }))
 }
 
+/// How a learner may move between lessons: the organization's SCORM 2004 control modes
+/// (defaults for every other course: choice, no forced order).
+pub struct Navigation {
+    pub choice: bool,
+    pub forward_only: bool,
+}
+
+pub async fn navigation(state: &AppState, course: &CourseView) -> Result<Navigation, AppError> {
+    let free = Navigation { choice: true, forward_only: false };
+    let (Some(version_id), "scorm2004") = (course.version_id, course.format.as_str()) else { return Ok(free) };
+    let meta: serde_json::Value = serde_json::from_str(&crate::db::versions::metadata(&state.db, version_id).await?).unwrap_or_default();
+    let mode = &meta["controlMode"];
+    Ok(Navigation { choice: mode["choice"].as_bool().unwrap_or(true), forward_only: mode["forwardOnly"].as_bool().unwrap_or(false) })
+}
+
 /// JSON bodies, also as `text/plain` (the `navigator.sendBeacon` of a closing tab).
 pub fn commit_config() -> web::JsonConfig {
     super::progress::json_or_text(MAX_COMMIT_BYTES, "commit")

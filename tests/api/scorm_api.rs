@@ -143,3 +143,64 @@ async fn sequencing_rollup_applies_and_unsupported_rules_are_named_on_import() {
     assert_eq!(required.iter().filter(|(_, r)| *r).map(|(i, _)| *i).collect::<Vec<_>>(), ["assessment_item"], "{required:?}");
     assert_eq!(required.len(), 5);
 }
+
+/// A SCORM 2004 package of two SCOs whose organization forbids choice and going back.
+fn forced_sequential_zip() -> Vec<u8> {
+    use std::io::Write;
+    let manifest = r#"<?xml version="1.0"?>
+<manifest identifier="m" version="1" xmlns="http://www.imsglobal.org/xsd/imscp_v1p1" xmlns:adlcp="http://www.adlnet.org/xsd/adlcp_v1p3" xmlns:imsss="http://www.imsglobal.org/xsd/imsss">
+  <metadata><schema>ADL SCORM</schema><schemaversion>2004 4th Edition</schemaversion></metadata>
+  <organizations default="o"><organization identifier="o"><title>Forced order</title>
+    <item identifier="one" identifierref="r1"><title>One</title></item>
+    <item identifier="two" identifierref="r2"><title>Two</title></item>
+    <imsss:sequencing><imsss:controlMode choice="false" flow="true" forwardOnly="true"/></imsss:sequencing>
+  </organization></organizations>
+  <resources>
+    <resource identifier="r1" type="webcontent" adlcp:scormType="sco" href="one.html"><file href="one.html"/></resource>
+    <resource identifier="r2" type="webcontent" adlcp:scormType="sco" href="two.html"><file href="two.html"/></resource>
+  </resources>
+</manifest>"#;
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, body) in [("imsmanifest.xml", manifest), ("one.html", "<p>one</p>"), ("two.html", "<p>two</p>")] {
+        out.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
+        out.write_all(body.as_bytes()).unwrap();
+    }
+    out.finish().unwrap().into_inner()
+}
+
+#[tokio::test]
+async fn control_modes_force_the_order_and_forbid_going_back() {
+    let app = spawn_app_with(Options { import_demo: false }).await;
+    let org = app.org().await;
+    let teacher = app.add_user("t1", "teacher", Some(org.school_a1), Some(org.region_a)).await;
+    let token = app.token_for(teacher).await;
+    let res = app.client.post(app.url("/api/v1/packages?name=forced.zip")).bearer_auth(&token).header("content-type", "application/zip").body(forced_sequential_zip()).send().await.unwrap();
+    assert_eq!(res.status(), 201);
+    let id = res.json::<Value>().await.unwrap()["course_id"].as_i64().unwrap();
+    app.add_user("s1", "student", Some(org.school_a1), Some(org.region_a)).await;
+    let csrf = app.login("s1").await;
+    let course: Value = app.get_json(&format!("/api/v1/courses/{id}")).await;
+    let page = |n: usize| course["items"][n]["page_url"].as_str().unwrap().to_string();
+    // The second lesson stays locked (no player, no launch) until the first is done.
+    let second = app.get(&page(1)).await.text().await.unwrap();
+    assert!(second.contains("id=\"lesson-locked\"") && !second.contains("id=\"scorm-player\""), "locked");
+    let first = app.get(&page(0)).await.text().await.unwrap();
+    assert!(first.contains("id=\"scorm-player\""));
+    let toc = first.split("<details class=\"toc\"").nth(1).and_then(|r| r.split("</details>").next()).unwrap();
+    assert!(toc.contains("Two") && !toc.contains("href="), "no choice in the table of contents: {toc}");
+    let commit = first.split("data-commit-url=\"").nth(1).and_then(|r| r.split('"').next()).unwrap().to_string();
+    let res = app.client.post(app.url(&commit)).header("x-csrf-token", &csrf)
+        .json(&json!({"final": true, "values": [["cmi.completion_status", "completed"], ["cmi.exit", "normal"]]})).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let mut second = String::new();
+    for _ in 0..50 {
+        second = app.get(&page(1)).await.text().await.unwrap();
+        if second.contains("id=\"scorm-player\"") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(second.contains("id=\"scorm-player\""), "unlocked once the first is completed");
+    // forwardOnly: no way back to the first lesson from the pager.
+    assert!(!second.contains(&format!("class=\"button secondary\" href=\"{}\"", page(0))), "no previous link");
+}
