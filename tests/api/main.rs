@@ -2,6 +2,7 @@
 
 mod accounts;
 mod browser;
+mod cc_progress;
 mod cmi5_browser;
 mod cli_errors;
 mod differential;
