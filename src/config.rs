@@ -23,6 +23,14 @@ pub struct Settings {
     /// Behind nginx: the `internal` location that maps to the blob store (e.g. `/_blobs`);
     /// authorized media requests are then answered with `X-Accel-Redirect` (docs/x-accel-redirect.md).
     pub accel_redirect_prefix: Option<String>,
+    /// Where package content (SCORM/cmi5) is served from: a second listener, so that
+    /// third-party course scripts never run on the application's origin.
+    pub content_bind: String,
+    /// The content listener's public URL (scheme://host[:port]) when it sits behind a
+    /// proxy or its own host name; default `http://<content_bind host>:<port>`.
+    pub content_origin: Option<String>,
+    /// Longest SCORM `cmi.suspend_data` stored, in characters (both editions).
+    pub suspend_data_max: usize,
 }
 
 /// Limits applied to uploaded packages; every one can be raised by an operator.
@@ -59,6 +67,9 @@ pub struct FileSettings {
     pub log: Option<String>,
     pub limits: Option<Limits>,
     pub accel_redirect_prefix: Option<String>,
+    pub content_bind: Option<String>,
+    pub content_origin: Option<String>,
+    pub suspend_data_max: Option<usize>,
 }
 
 /// Values given on the command line; they win over everything else.
@@ -129,7 +140,6 @@ impl Settings {
             .or(file.log)
             .unwrap_or_else(|| "info".to_string());
         Ok(Settings {
-            bind,
             data_dir,
             database_url,
             templates_dir,
@@ -141,6 +151,21 @@ impl Settings {
             accel_redirect_prefix: env("COURSEWARE_ACCEL_REDIRECT_PREFIX")
                 .or(file.accel_redirect_prefix)
                 .filter(|p| !p.is_empty()),
+            content_bind: env("COURSEWARE_CONTENT_BIND")
+                .or(file.content_bind)
+                .unwrap_or_else(|| next_port(&bind)),
+            content_origin: env("COURSEWARE_CONTENT_ORIGIN")
+                .or(file.content_origin)
+                .map(|o| o.trim_end_matches('/').to_string())
+                .filter(|o| !o.is_empty()),
+            suspend_data_max: match env("COURSEWARE_SUSPEND_DATA_MAX") {
+                Some(v) => v.parse().map_err(|_| ConfigError::Env {
+                    name: "COURSEWARE_SUSPEND_DATA_MAX",
+                    message: format!("expected a number of characters, got {v:?}"),
+                })?,
+                None => file.suspend_data_max.unwrap_or(64_000),
+            },
+            bind,
         })
     }
 
@@ -180,6 +205,18 @@ fn env_bool(
     }
 }
 
+/// The default content listener: the application's host, next port (port 0 stays 0).
+fn next_port(bind: &str) -> String {
+    match bind.rsplit_once(':') {
+        Some((host, port)) => match port.parse::<u16>() {
+            Ok(0) => format!("{host}:0"),
+            Ok(p) => format!("{host}:{}", p.saturating_add(1)),
+            Err(_) => bind.to_string(),
+        },
+        None => bind.to_string(),
+    }
+}
+
 fn default_sqlite_url(data_dir: &Path) -> String {
     format!("sqlite://{}/courseware.db", data_dir.display())
 }
@@ -201,6 +238,9 @@ mod tests {
     fn defaults_use_sqlite_in_data_dir() {
         let s = load(Overrides::default(), &[]).unwrap();
         assert_eq!(s.bind, "127.0.0.1:8080");
+        assert_eq!(s.content_bind, "127.0.0.1:8081", "package content on the next port");
+        assert_eq!((s.content_origin.as_deref(), s.suspend_data_max), (None, 64_000));
+        assert_eq!(next_port("0.0.0.0:0"), "0.0.0.0:0");
         assert_eq!(s.database_url, "sqlite://./data/courseware.db");
         assert_eq!(s.backend_name(), "sqlite");
     }

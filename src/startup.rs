@@ -26,20 +26,36 @@ pub struct AppState {
     pub uploads: crate::uploads::UploadStore,
     pub tracker: crate::tracking::Tracker,
     pub tokens: crate::auth::session::TokenCache,
+    /// Public origin of the content listener; set when it is bound (`Application::build`).
+    pub content_origin: String,
 }
 
 pub struct Application {
     port: u16,
+    content_port: u16,
     server: Server,
+    content: Server,
 }
 
 impl Application {
     /// Binds the listener and builds the server; nothing is served until [`run_until_stopped`].
-    pub fn build(state: AppState) -> anyhow::Result<Application> {
+    pub fn build(mut state: AppState) -> anyhow::Result<Application> {
         let listener = TcpListener::bind(&state.settings.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", state.settings.bind))?;
         let port = listener.local_addr()?.port();
+        let content_bind = state.settings.content_bind.clone();
+        let content_listener = TcpListener::bind(&content_bind)
+            .map_err(|e| anyhow::anyhow!("cannot listen on {content_bind} (content_bind): {e}"))?;
+        let content_port = content_listener.local_addr()?.port();
+        state.content_origin = match &state.settings.content_origin {
+            Some(origin) => origin.clone(),
+            None => {
+                let host = content_bind.rsplit_once(':').map_or(content_bind.as_str(), |(h, _)| h);
+                format!("http://{host}:{content_port}")
+            }
+        };
         let state = web::Data::new(state);
+        let content_state = state.clone();
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
@@ -60,15 +76,32 @@ impl Application {
         .shutdown_timeout(10)
         .listen(listener)?
         .run();
-        Ok(Application { port, server })
+        // Package content only: no session middleware, no application routes.
+        let content = HttpServer::new(move || {
+            App::new()
+                .app_data(content_state.clone())
+                .wrap(crate::telemetry::RequestSpan)
+                .configure(routes::content_origin::configure)
+        })
+        .tcp_nodelay(true)
+        .shutdown_timeout(10)
+        .listen(content_listener)?
+        .run();
+        Ok(Application { port, content_port, server, content })
     }
 
     pub fn port(&self) -> u16 {
         self.port
     }
 
+    /// The port of the content listener (`content_bind`).
+    pub fn content_port(&self) -> u16 {
+        self.content_port
+    }
+
     /// Serves until SIGINT/SIGTERM (handled by actix), finishing in-flight requests.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let (app, content) = futures_util::future::join(self.server, self.content).await;
+        app.and(content)
     }
 }

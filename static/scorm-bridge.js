@@ -5,6 +5,9 @@
 // same-origin child frame so the SCO's standard search of window.parent finds it.
 // SCORM calls are synchronous, so they are answered from a local copy of the CMI
 // state with the server's rules; changed values go to the player by postMessage.
+// When the tab closes, the player page may never handle the last messages: what it has
+// not acknowledged, and Terminate, also go by navigator.sendBeacon to the keyed commit
+// URL (launch "beacon", on this origin); the server ignores a repeated Terminate.
 // Plain ES2017, no dependencies.
 (function (root) {
   'use strict';
@@ -159,6 +162,11 @@
     this.changed = {};
     this.seq = 0;
     this.timer = null;
+    // Sent to the player but not yet acknowledged as stored: what the beacon carries when
+    // the tab closes, since the player page may never handle its last messages then.
+    this.unacked = [];
+    this.beacon = null;
+    this.beaconed = false;
   }
   Runtime.prototype.ok = function () { this.err = { code: 0, diagnostic: '' }; return true; };
   Runtime.prototype.fail = function (code, diagnostic) { this.err = { code: code, diagnostic: diagnostic }; return false; };
@@ -181,6 +189,25 @@
     this.order = [];
     this.changed = {};
     this.send({ type: 'cw-scorm-commit', final: final, reason: reason, seq: ++this.seq, values: values });
+    this.unacked.push({ seq: this.seq, values: values });
+    if (final) this.sendBeacon(true);
+  };
+  Runtime.prototype.ack = function (seq) {
+    this.unacked = this.unacked.filter(function (e) { return e.seq > seq; });
+  };
+  // Everything unacknowledged, newer values winning, straight to the server.
+  Runtime.prototype.sendBeacon = function (final) {
+    if (!this.beacon || this.beaconed) return;
+    var order = [], latest = {};
+    this.unacked.forEach(function (e) {
+      e.values.forEach(function (p) {
+        if (!C.has(latest, p[0])) order.push(p[0]);
+        latest[p[0]] = p[1];
+      });
+    });
+    if (!final && order.length === 0) return;
+    this.beacon(JSON.stringify({ seq: this.seq, final: final, values: order.map(function (k) { return [k, latest[k]]; }) }));
+    if (final) this.beaconed = true;
   };
   Runtime.prototype.autosave = function () { if (this.phase === 'running') this.flush(false, 'autosave'); };
   Runtime.prototype.call = function (op, param, body) {
@@ -243,15 +270,20 @@
       if (ev.origin !== playerOrigin || ev.source !== win.parent || !ev.data) return;
       if (ev.data.type === 'cw-scorm-init' && !runtime) {
         runtime = launch(win, ev.data, post);
-      } else if (ev.data.type === 'cw-scorm-ack' && ev.data.rejected && ev.data.rejected.length) {
-        win.console.warn('SCORM: the server refused', ev.data.rejected);
+      } else if (ev.data.type === 'cw-scorm-ack') {
+        if (runtime) runtime.ack(Number(ev.data.seq) || 0);
+        if (ev.data.rejected && ev.data.rejected.length) win.console.warn('SCORM: the server refused', ev.data.rejected);
       }
     });
     // A hidden page may be discarded without unload events: hand over what we have.
     win.document.addEventListener('visibilitychange', function () {
       if (runtime && win.document.visibilityState === 'hidden') runtime.autosave();
     });
-    win.addEventListener('pagehide', function () { if (runtime) runtime.autosave(); });
+    win.addEventListener('pagehide', function () {
+      if (!runtime) return;
+      runtime.autosave();
+      runtime.sendBeacon(false);
+    });
     post({ type: 'cw-scorm-ready' });
   }
 
@@ -264,6 +296,11 @@
       return null;
     }
     var runtime = new Runtime(msg.version, msg.state, msg.limits, post);
+    // The commit URL on this origin, keyed for this learner's SCO session (see routes/scorm.rs).
+    if (typeof msg.beacon === 'string' && msg.beacon.charAt(0) === '/' && win.navigator.sendBeacon) {
+      var beaconUrl = new root.URL(msg.beacon, win.location.href).href;
+      runtime.beacon = function (body) { win.navigator.sendBeacon(beaconUrl, new root.Blob([body], { type: 'text/plain' })); };
+    }
     win[msg.version === '1.2' ? 'API' : 'API_1484_11'] = runtime.api();
     var frame = win.document.getElementById('sco-frame');
     if (!frame) {

@@ -8,7 +8,8 @@
 //   <iframe class="scorm-frame" src="https://content.example/.../wrapper.html"></iframe>
 //   <script type="application/json" class="scorm-launch">
 //     {"version":"2004","state":{"values":{...}},"sco":{"id":"item-1","url":"https://content.example/..."},
-//      "limits":{"suspend_data_max":64000}}
+//      "limits":{"suspend_data_max":64000},"beacon":"/scorm/commit/USER/ITEM/SESSION/KEY"}
+//   (beacon: the keyed commit URL on the content origin the bridge uses when the tab closes)
 //   </script>
 //   <p class="scorm-message" hidden></p>
 // </section>
@@ -142,7 +143,7 @@
       // A second "ready" means the wrapper reloaded; its state would be stale.
       if (initSent) return say('The course window reloaded. Reload the page to continue.');
       initSent = true;
-      toBridge({ type: 'cw-scorm-init', version: launch.version, state: launch.state, sco: launch.sco, limits: launch.limits });
+      toBridge({ type: 'cw-scorm-init', version: launch.version, state: launch.state, sco: launch.sco, limits: launch.limits, beacon: launch.beacon });
     } else if (msg.type === 'cw-scorm-commit' && Array.isArray(msg.values)) {
       add(pending, msg.values.filter(function (p) { return Array.isArray(p) && p.length === 2; }).map(function (p) {
         return [String(p[0]), String(p[1])];

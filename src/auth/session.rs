@@ -37,6 +37,16 @@ pub struct SessionUser {
 }
 
 impl SessionUser {
+    /// The user behind a signed capability (no session, so no CSRF token); `None` when the
+    /// account is gone or disabled.
+    pub async fn by_id(db: &Db, user_id: i64) -> DbResult<Option<SessionUser>> {
+        match crate::db::users::get(db, user_id).await {
+            Ok(row) if row.disabled == 0 => Ok(SessionUser::from_row(row, None)),
+            Ok(_) | Err(crate::db::DbError::NotFound(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     fn from_row(row: UserRow, csrf_token: Option<String>) -> Option<SessionUser> {
         Some(SessionUser {
             role: Role::parse(&row.role).ok()?,

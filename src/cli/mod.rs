@@ -164,6 +164,7 @@ pub async fn build_state(settings: Settings) -> anyhow::Result<startup::AppState
         uploads,
         tracker,
         tokens: Default::default(),
+        content_origin: String::new(),
     })
 }
 
@@ -173,6 +174,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     let app = startup::Application::build(state)?;
     let host = bind.rsplit_once(':').map_or(bind.as_str(), |(h, _)| h);
     println!("courseware is serving on http://{host}:{}/", app.port());
+    println!("package content (SCORM, cmi5) is served on port {}", app.content_port());
     app.run_until_stopped().await?;
     tracing::info!("stopped");
     Ok(())

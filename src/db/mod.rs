@@ -5,9 +5,11 @@
 
 pub mod audit;
 pub mod blobs;
+pub mod cmi5;
 pub mod courses;
 pub mod org;
 pub mod roster;
+pub mod scorm;
 pub mod progress;
 pub mod progress_read;
 pub mod sessions;

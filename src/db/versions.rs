@@ -45,3 +45,12 @@ pub async fn delete_version(db: &Db, course_id: i64, version_id: i64) -> DbResul
     tx.commit().await?;
     Ok(())
 }
+
+/// A version's format-level facts (JSON), e.g. a SCORM organization's control modes.
+pub async fn metadata(db: &Db, version_id: i64) -> DbResult<String> {
+    let row: Option<(String,)> = sqlx::query_as("SELECT metadata FROM course_versions WHERE id = $1")
+        .bind(version_id)
+        .fetch_optional(&db.pool)
+        .await?;
+    row.map(|r| r.0).ok_or(DbError::NotFound("course version"))
+}

@@ -15,6 +15,7 @@ mod outline;
 mod plain;
 mod scorm;
 mod scorm_runtime;
+mod sequencing;
 mod source;
 mod xml;
 mod zipcd;

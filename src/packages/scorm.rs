@@ -7,6 +7,7 @@ use serde_json::{json, Map, Value};
 use super::detect::IMS_MANIFEST;
 use super::ims::{apply_parameters, based_href, lom_text};
 use super::names::{is_absolute_url, split_query};
+use super::sequencing;
 use super::outline::{flatten, folder, playable_count, Node};
 use super::scorm_runtime::item_runtime;
 use super::source::View;
@@ -54,7 +55,11 @@ pub(super) fn parse(
         None => Vec::new(),
     };
     cx.check_listed_files();
-    let items = flatten(nodes);
+    let mut items = flatten(nodes);
+    let collection = manifest.child("sequencingCollection").map(Element::to_json);
+    if format == PackageFormat::Scorm2004 {
+        sequencing::review(&mut items, collection.as_ref(), &mut cx.warnings);
+    }
     if cx.errors.is_empty() && playable_count(&items) == 0 {
         let line = org.map(|o| o.line).unwrap_or(manifest.line);
         cx.errors.push(Problem::at(
@@ -86,7 +91,12 @@ pub(super) fn parse(
         items,
         warnings: cx.warnings,
         files: Vec::new(),
-        metadata: metadata(manifest, org),
+        metadata: {
+            let mut m = metadata(manifest, org);
+            let org_seq = org.child("sequencing").map(Element::to_json);
+            m["controlMode"] = sequencing::control_mode(org_seq.as_ref(), collection.as_ref());
+            m
+        },
         root: String::new(),
     })
 }

@@ -10,8 +10,12 @@ use crate::i18n::{Lang, LANG_COOKIE};
 
 /// Serves a file compiled into the binary; assets change only with a new release.
 pub async fn serve_static(path: web::Path<String>) -> Result<HttpResponse, AppError> {
-    let file = Static::get(&path).ok_or(AppError::NotFound("file"))?;
-    let mime = mime_guess::from_path(path.as_str()).first_or_octet_stream();
+    static_file(&path)
+}
+
+pub fn static_file(path: &str) -> Result<HttpResponse, AppError> {
+    let file = Static::get(path).ok_or(AppError::NotFound("file"))?;
+    let mime = mime_guess::from_path(path).first_or_octet_stream();
     let etag = format!("\"{}\"", hex::encode(&file.metadata.sha256_hash()[..16]));
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, mime_with_charset(&mime)))

@@ -35,10 +35,30 @@ pub async fn serve_content(
     path: web::Path<(i64, String, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (version_id, token, file_path) = path.into_inner();
-    serve(&req, &state, version_id, &token, &file_path).await
+    serve(&req, &state, version_id, &token, &file_path, true).await
 }
 
-async fn serve(req: &HttpRequest, state: &AppState, version_id: i64, token: &str, file_path: &str) -> Result<HttpResponse, AppError> {
+/// The same files on the content origin (`routes::content_origin`), where no session exists:
+/// HTML runs unsandboxed there, so a SCO shares its origin with the API bridge it must find.
+pub async fn serve_package_content(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(i64, String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (version_id, token, file_path) = path.into_inner();
+    serve(&req, &state, version_id, &token, &file_path, false).await
+}
+
+/// `sandbox`: whether active files (HTML, SVG) get the sandbox CSP, as they must on the
+/// application's origin.
+async fn serve(
+    req: &HttpRequest,
+    state: &AppState,
+    version_id: i64,
+    token: &str,
+    file_path: &str,
+    sandbox: bool,
+) -> Result<HttpResponse, AppError> {
     match state.signer.verify(version_id, token, now_secs()) {
         Ok(()) => {}
         Err(TokenError::Expired) => {
@@ -64,7 +84,7 @@ async fn serve(req: &HttpRequest, state: &AppState, version_id: i64, token: &str
     let mut response = media::serve_prepared(req, &file.prepared, &options)
         .await
         .map_err(|e| AppError::Internal(e.into()))?;
-    if file.is_active {
+    if file.is_active && sandbox {
         response.headers_mut().insert(
             HeaderName::from_static("content-security-policy"),
             HeaderValue::from_static(HTML_SANDBOX),
@@ -148,7 +168,7 @@ where
             if fast {
                 if let Some(state) = req.app_data::<web::Data<AppState>>().cloned() {
                     let (version, token, file) = split_plain(req.path()).expect("checked above");
-                    if let Ok(response) = serve(req.request(), &state, version, token, file).await {
+                    if let Ok(response) = serve(req.request(), &state, version, token, file, true).await {
                         return Ok(req.into_response(response.map_into_right_body()));
                     }
                 }

@@ -58,6 +58,11 @@ struct LessonPage {
     prev: Option<String>,
     next: Option<String>,
     quiz: Option<QuizPage>,
+    scorm: Option<crate::routes::scorm::ScormPlayer>,
+    /// SCORM 2004 forced sequential order: an earlier lesson is not done yet.
+    locked: bool,
+    /// SCORM 2004 control mode `choice`: whether the table of contents links lessons.
+    choice: bool,
 }
 
 pub(crate) fn html(body: String) -> HttpResponse {
@@ -128,6 +133,7 @@ pub async fn show_course(
 
 #[tracing::instrument(skip_all, fields(course_id = path.0, item_id = path.1))]
 pub async fn show_lesson(
+    req: actix_web::HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<(i64, i64)>,
     env: PageEnv,
@@ -144,11 +150,16 @@ pub async fn show_lesson(
         .ok_or(AppError::NotFound("lesson"))?;
     let lessons: Vec<usize> = (0..items.len()).filter(|&i| items[i].item.kind != "folder").collect();
     let at = lessons.iter().position(|&i| i == index).unwrap_or(0);
-    let prev = at.checked_sub(1).map(|p| items[lessons[p]].item.page_url.clone());
+    let nav = crate::routes::scorm::navigation(&state, &course).await?;
+    let prev = at.checked_sub(1).filter(|_| !nav.forward_only).map(|p| items[lessons[p]].item.page_url.clone());
     let next = lessons.get(at + 1).map(|&n| items[n].item.page_url.clone());
+    // Without choice, a lesson opens only when every lesson before it is done (forced sequential).
+    let done = |i: &WithProgress| matches!(i.progress.status.as_str(), "completed" | "passed" | "failed");
+    let locked = !nav.choice && lessons[..at].iter().any(|&l| !done(&items[l]));
     let item = items.remove(index);
     let quiz = quizzes::quiz_page(&state, scope.user.as_ref(), &item, query.attempt.as_deref(), env.lang).await?;
-    let page = LessonPage { course, item, items, progress: progress.course, prev, next, quiz };
+    let scorm = if locked { None } else { crate::routes::scorm::player_for(&state, &req, scope.user.as_ref(), &course, item.item.id).await? };
+    let page = LessonPage { course, item, items, progress: progress.course, prev, next, quiz, scorm, locked, choice: nav.choice };
     Ok(html(state.renderer.render("lessons/show.html", &env, &page)?))
 }
 

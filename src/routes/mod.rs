@@ -6,7 +6,9 @@ mod api_courses;
 mod api_packages;
 mod assets;
 mod class_progress;
+mod cmi5;
 pub mod content;
+pub mod content_origin;
 mod courses;
 pub mod file_cache;
 mod health;
@@ -16,6 +18,7 @@ mod quizzes;
 pub mod teach;
 mod register;
 mod roster;
+pub mod scorm;
 mod uploads;
 pub mod views;
 
@@ -77,6 +80,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/packages", web::post().to(api_packages::upload_package))
                 .route("/me", web::get().to(accounts::me))
                 .route("/progress/courses/{course_id}", web::get().to(progress::get_course_progress))
+                .service(
+                    web::resource("/scorm/items/{item_id}/sessions/{session}/commit")
+                        .app_data(scorm::commit_config())
+                        .route(web::post().to(scorm::commit)),
+                )
+                .route("/scorm/courses/{course_id}", web::get().to(scorm::course_state))
                 .route("/uploads", web::route().method(actix_web::http::Method::OPTIONS).to(uploads::options))
                 .route("/uploads", web::post().to(uploads::create))
                 .route("/uploads/{id}", web::head().to(uploads::head))

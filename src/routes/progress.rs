@@ -19,11 +19,16 @@ const MAX_BATCH_BYTES: usize = 512 * 1024;
 /// JSON bodies, also when sent as `text/plain`: `navigator.sendBeacon` uses that type, as
 /// any other would need a CORS preflight that a closing page cannot wait for.
 pub fn events_config() -> web::JsonConfig {
+    json_or_text(MAX_BATCH_BYTES, "batch")
+}
+
+/// JSON bodies of at most `limit` bytes, also as `text/plain`; errors name `what` was sent.
+pub fn json_or_text(limit: usize, what: &'static str) -> web::JsonConfig {
     web::JsonConfig::default()
-        .limit(MAX_BATCH_BYTES)
+        .limit(limit)
         .content_type(|mime| mime.type_() == actix_web::mime::TEXT && mime.subtype() == actix_web::mime::PLAIN)
         .content_type_required(false)
-        .error_handler(|err, _| AppError::BadRequest(format!("the batch is not valid: {err}")).into())
+        .error_handler(move |err, _| AppError::BadRequest(format!("the {what} is not valid: {err}")).into())
 }
 
 #[tracing::instrument(skip_all)]

@@ -201,9 +201,11 @@ pub fn normalize(input: EventInput, item: Arc<ItemMeta>, user_id: i64, clock: Cl
     let id = input.id.as_str();
     let invalid = |message: &str| Rejection::new(id, "invalid", message);
     let kind = match EventKind::parse(&input.kind) {
-        Some(EventKind::Quiz) | None => return Err(invalid("type must be open, progress or result")),
-        Some(EventKind::Result) if !item.has_runtime() => {
-            return Err(invalid("result events are for SCORM and cmi5 lessons"));
+        Some(EventKind::Quiz) | None => return Err(invalid("type must be open or progress")),
+        // Status and score of SCORM and cmi5 lessons come from the server's runtimes (CMI
+        // commits, xAPI statements, both checked there); a page must not be able to claim them.
+        Some(EventKind::Result) => {
+            return Err(invalid("result events are made by the SCORM and cmi5 runtimes, not sent"));
         }
         Some(kind) => kind,
     };

@@ -14,6 +14,7 @@ pub mod quiz;
 pub mod rebuild;
 pub mod report;
 pub mod rules;
+pub mod runtime;
 pub mod state;
 pub mod writer;
 

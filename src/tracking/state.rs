@@ -123,6 +123,9 @@ impl ItemState {
             ("quiz" | "sco" | "cmi5_au", Some(Reported::Failed)) => Status::Failed,
             ("sco" | "cmi5_au", Some(Reported::Completed)) => Status::Completed,
             ("quiz" | "sco" | "cmi5_au", _) => Status::InProgress,
+            // A SCORM asset cannot talk to the LMS: launching it completes it (SCORM 2004
+            // SN 4.2.1.1 / 1.2 CAM 2.3.2.1.2 leave this to the LMS; the common choice).
+            ("asset", _) if self.attempts > 0 => Status::Completed,
             ("video" | "audio", _) => {
                 let needed = rules.watched_share.unwrap_or(DEFAULT_WATCHED_SHARE);
                 if watched_share.unwrap_or(0.0) >= needed { Status::Completed } else { Status::InProgress }

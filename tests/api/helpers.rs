@@ -49,6 +49,8 @@ pub fn test_settings(data_dir: PathBuf, database_url: Option<String>, options: O
     env.insert("COURSEWARE_ADMIN_PASSWORD", ADMIN_PASSWORD.to_string());
     env.insert("COURSEWARE_IMPORT_DEMO", options.import_demo.to_string());
     env.insert("COURSEWARE_LOG", "warn".to_string());
+    // Package content on another site than the app (127.0.0.1), as a deployment should be.
+    env.insert("COURSEWARE_CONTENT_BIND", "localhost:0".to_string());
     let overrides = Overrides {
         bind: Some("127.0.0.1:0".into()),
         data_dir: Some(data_dir),
@@ -287,9 +289,14 @@ impl RecordingProxy {
                             Ok(0) | Err(_) => break,
                             Ok(n) => n,
                         };
-                        for line in String::from_utf8_lossy(&buf[..n]).lines() {
+                        let chunk = String::from_utf8_lossy(&buf[..n]);
+                        // Whether a request came with a cookie, never its value.
+                        let with_cookie = chunk.to_ascii_lowercase().contains("\r\ncookie:");
+                        for line in chunk.lines() {
                             let lower = line.to_ascii_lowercase();
-                            if lower.starts_with("get ") || lower.starts_with("post ") || lower.starts_with("range:") {
+                            if lower.starts_with("post ") && with_cookie {
+                                log.lock().unwrap().push(format!("{line} [cookie]"));
+                            } else if lower.starts_with("get ") || lower.starts_with("post ") || lower.starts_with("range:") {
                                 log.lock().unwrap().push(line.to_string());
                             }
                         }

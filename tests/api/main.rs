@@ -2,6 +2,8 @@
 
 mod accounts;
 mod browser;
+mod cc_progress;
+mod cmi5_browser;
 mod cli_errors;
 mod differential;
 mod foundation;
@@ -13,6 +15,9 @@ mod progress;
 mod progress_browser;
 mod progress_durability;
 mod progress_pages;
+mod scorm_api;
+mod scorm_browser;
+mod scorm_isolation;
 mod teach;
 mod uploads;
 mod webdriver;

@@ -123,6 +123,11 @@ impl Browser {
         self.command(reqwest::Method::GET, "/window", Value::Null).await.as_str().expect("window handle").to_string()
     }
 
+    /// Handles of all open windows.
+    pub async fn windows(&self) -> Vec<Value> {
+        self.command(reqwest::Method::GET, "/window/handles", Value::Null).await.as_array().cloned().unwrap_or_default()
+    }
+
     /// Opens a new window and returns its handle; the current window stays current.
     pub async fn new_window(&self) -> String {
         let made = self.command(reqwest::Method::POST, "/window/new", json!({"type": "window"})).await;
@@ -136,6 +141,32 @@ impl Browser {
     /// Closes the current window as a learner closing it would: its page gets `pagehide`.
     pub async fn close_window(&self) {
         self.command(reqwest::Method::DELETE, "/window", Value::Null).await;
+    }
+
+    /// Makes the frame `selector` (in the current browsing context) the current context.
+    pub async fn enter_frame(&self, selector: &str) {
+        let found = self.command(reqwest::Method::POST, "/element", json!({"using": "css selector", "value": selector})).await;
+        self.command(reqwest::Method::POST, "/frame", json!({"id": found})).await;
+    }
+
+    /// Back to the window's top document.
+    pub async fn leave_frames(&self) {
+        self.command(reqwest::Method::POST, "/frame", json!({"id": null})).await;
+    }
+
+    /// Waits for a `confirm`/`alert` dialog and accepts it; false when none came in time.
+    pub async fn accept_dialog(&self, timeout: Duration) -> bool {
+        let url = format!("{}/session/{}/alert/accept", self.base, self.session);
+        let started = std::time::Instant::now();
+        while started.elapsed() < timeout {
+            let res = self.http.post(&url).json(&json!({})).send().await.expect("webdriver request");
+            let value: Value = res.json().await.expect("webdriver json");
+            if value["value"].get("error").is_none() {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        false
     }
 
     /// Sends a Chrome DevTools Protocol command (chromedriver's extension endpoint).

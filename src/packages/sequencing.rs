@@ -1,0 +1,137 @@
+//! SCORM 2004 sequencing at import: what this server applies (rollup contribution, limit
+//! conditions and control modes, kept in each item's runtime) and, by name, what it does
+//! not enforce, so an author is told instead of the rules being silently ignored.
+
+use serde_json::Value;
+
+use super::{ItemKind, ParsedItem, Problem};
+
+const IMS_MANIFEST: &str = "imsmanifest.xml";
+
+/// Child elements (as `xml::Element::to_json` writes them) named `name`.
+fn children<'a>(v: &'a Value, name: &'a str) -> impl Iterator<Item = &'a Value> + 'a {
+    v["children"].as_array().into_iter().flatten().filter(move |c| c["element"] == name)
+}
+
+fn attr<'a>(v: &'a Value, name: &str) -> Option<&'a str> {
+    v["attributes"][name].as_str()
+}
+
+/// The item's own `<sequencing>` and the collection entry its `IDRef` names, own first
+/// (SCORM 2004 CAM 5.1.1: the item's elements override the referenced ones).
+fn layers<'a>(seq: &'a Value, collection: Option<&'a Value>) -> Vec<&'a Value> {
+    let mut out = vec![seq];
+    if let (Some(id), Some(coll)) = (attr(seq, "IDRef"), collection) {
+        out.extend(children(coll, "sequencing").filter(|s| attr(s, "ID") == Some(id)));
+    }
+    out
+}
+
+/// Sets `required` from rollup, resolves limit conditions into the runtime, and warns
+/// about sequencing this server does not enforce.
+pub(super) fn review(items: &mut [ParsedItem], collection: Option<&Value>, warnings: &mut Vec<Problem>) {
+    for item in items.iter_mut().filter(|i| i.kind != ItemKind::Folder) {
+        let Some(seq) = item.runtime.get("sequencing").cloned() else { continue };
+        let layers = layers(&seq, collection);
+        // rollupRules of the nearest layer that has them: an item whose satisfaction and
+        // completion are both excluded from rollup does not count for the course.
+        if let Some(rollup) = layers.iter().find_map(|l| children(l, "rollupRules").next()) {
+            if attr(rollup, "rollupObjectiveSatisfied") == Some("false") && attr(rollup, "rollupProgressCompletion") == Some("false") {
+                item.required = false;
+            }
+        }
+        if let Some(limit) = layers.iter().find_map(|l| children(l, "limitConditions").next().and_then(|c| attr(c, "attemptLimit"))) {
+            if let Ok(n) = limit.trim().parse::<u32>() {
+                item.runtime["attemptLimit"] = Value::from(n);
+            }
+        }
+        let mut unsupported = Vec::new();
+        for layer in &layers {
+            unsupported_in(layer, &mut unsupported);
+        }
+        if item.runtime.get("data").is_some() {
+            unsupported.push("shared data (adlcp:data)".to_string());
+        }
+        unsupported.dedup();
+        if !unsupported.is_empty() {
+            warnings.push(Problem::new(
+                IMS_MANIFEST,
+                format!("item `{}`: sequencing not enforced by this server: {}", item.identifier, unsupported.join(", ")),
+            ));
+        }
+    }
+}
+
+/// The elements of one `<sequencing>` beyond control modes, attempt limits, the primary
+/// objective's measure, delivery controls and rollup contribution.
+fn unsupported_in(seq: &Value, out: &mut Vec<String>) {
+    for rules in children(seq, "sequencingRules") {
+        for rule in rules["children"].as_array().into_iter().flatten() {
+            let action = children(rule, "ruleAction").next().and_then(|a| attr(a, "action")).unwrap_or("?");
+            out.push(format!("{} ({action})", rule["element"].as_str().unwrap_or("rule")));
+        }
+    }
+    for rollup in children(seq, "rollupRules") {
+        if children(rollup, "rollupRule").next().is_some() {
+            out.push("custom rollupRule".into());
+        }
+    }
+    for objectives in children(seq, "objectives") {
+        let maps = objectives["children"].as_array().into_iter().flatten().any(|o| children(o, "mapInfo").next().is_some());
+        if maps {
+            out.push("global objective maps (mapInfo)".into());
+        }
+    }
+    for name in ["randomizationControls", "constrainedChoiceConsiderations", "rollupConsiderations", "auxiliaryResources"] {
+        if children(seq, name).next().is_some() {
+            out.push(name.into());
+        }
+    }
+    for limits in children(seq, "limitConditions") {
+        if attr(limits, "attemptAbsoluteDurationLimit").is_some() {
+            out.push("attemptAbsoluteDurationLimit (passed to the SCO as max_time_allowed only)".into());
+        }
+    }
+}
+
+/// The organization's control modes (choice, flow, forwardOnly), SCORM defaults where unset.
+pub(super) fn control_mode(org_seq: Option<&Value>, collection: Option<&Value>) -> Value {
+    let mode = org_seq.and_then(|s| layers(s, collection).into_iter().find_map(|l| children(l, "controlMode").next()));
+    let flag = |name: &str, default: bool| mode.and_then(|m| attr(m, name)).map_or(default, |v| v == "true");
+    serde_json::json!({"choice": flag("choice", true), "flow": flag("flow", false), "forwardOnly": flag("forwardOnly", false)})
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn el(name: &str, attrs: Value, children: Vec<Value>) -> Value {
+        json!({"element": name, "attributes": attrs, "children": children})
+    }
+
+    #[test]
+    fn rollup_limits_and_unsupported_rules_are_read() {
+        let collection = el("sequencingCollection", json!({}), vec![el("sequencing", json!({"ID": "c"}), vec![
+            el("rollupRules", json!({"rollupObjectiveSatisfied": "false", "rollupProgressCompletion": "false"}), vec![]),
+        ])]);
+        let seq = el("sequencing", json!({"IDRef": "c"}), vec![
+            el("limitConditions", json!({"attemptLimit": "2"}), vec![]),
+            el("sequencingRules", json!({}), vec![el("preConditionRule", json!({}), vec![el("ruleAction", json!({"action": "disabled"}), vec![])])]),
+        ]);
+        let mut item = super::super::outline::folder("i", "I");
+        item.kind = ItemKind::Sco;
+        item.runtime = json!({"sequencing": seq});
+        let mut items = vec![item];
+        let mut warnings = Vec::new();
+        review(&mut items, Some(&collection), &mut warnings);
+        assert!(!items[0].required, "excluded from rollup by the referenced collection entry");
+        assert_eq!(items[0].runtime["attemptLimit"], 2);
+        assert_eq!(warnings.len(), 1);
+        assert!(warnings[0].message.contains("item `i`") && warnings[0].message.contains("preConditionRule (disabled)"), "{}", warnings[0]);
+        let modes = control_mode(Some(&el("sequencing", json!({}), vec![el("controlMode", json!({"choice": "false", "flow": "true"}), vec![])])), None);
+        assert_eq!(modes, json!({"choice": false, "flow": true, "forwardOnly": false}));
+        assert_eq!(control_mode(None, None), json!({"choice": true, "flow": false, "forwardOnly": false}));
+    }
+}

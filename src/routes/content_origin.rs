@@ -1,0 +1,88 @@
+//! The content origin: a second listener that serves package files, the SCORM wrapper
+//! page and the runtime scripts, and nothing else. It has no sessions (no cookie is read
+//! or set here), so third-party course scripts running on it act for nobody; they reach
+//! the learner's data only through the player page's `postMessage` bridge.
+
+use actix_web::http::header;
+use actix_web::{web, HttpResponse};
+
+use crate::error::AppError;
+use crate::routes::{assets, cmi5, content, scorm};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/content/{version_id}/{token}/{path:.+}")
+            .route(web::get().to(content::serve_package_content))
+            .route(web::head().to(content::serve_package_content)),
+    )
+    .route("/scorm/wrapper", web::get().to(wrapper))
+    .service(
+        web::resource("/scorm/commit/{user_id}/{item_id}/{session}/{key}")
+            .app_data(scorm::commit_config())
+            .route(web::post().to(scorm::keyed_commit)),
+    )
+    .route("/cmi5/fetch/{token}", web::post().to(cmi5::fetch))
+    .route("/xapi/about", web::get().to(cmi5::about))
+    .service(
+        web::resource("/xapi/statements")
+            .route(web::get().to(cmi5::get_statements))
+            .route(web::post().to(cmi5::put_statements))
+            .route(web::put().to(cmi5::put_statements)),
+    )
+    .service(
+        web::resource("/xapi/activities/state")
+            .route(web::get().to(cmi5::get_state))
+            .route(web::post().to(cmi5::put_state))
+            .route(web::put().to(cmi5::put_state)),
+    )
+    .route("/static/scorm-cmi.js", web::get().to(|| async { assets::static_file("scorm-cmi.js") }))
+    .route("/static/scorm-bridge.js", web::get().to(|| async { assets::static_file("scorm-bridge.js") }))
+    .default_service(web::to(|| async { HttpResponse::NotFound().body("not found") }));
+}
+
+#[derive(serde::Deserialize)]
+pub struct WrapperQuery {
+    player: String,
+}
+
+/// The page the player frames: it defines the SCORM API (scorm-bridge.js), answering
+/// only the player origin named here, and loads the SCO in a child frame of the same
+/// origin. Only that origin may frame it.
+pub async fn wrapper(query: web::Query<WrapperQuery>) -> Result<HttpResponse, AppError> {
+    let origin = checked_origin(&query.player)
+        .ok_or_else(|| AppError::BadRequest("player must be an origin such as https://host:port".into()))?;
+    let page = format!(
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>SCORM</title>\n\
+         <style>html,body{{margin:0;height:100%;overflow:hidden}}iframe{{border:0;width:100%;height:100%;display:block}}</style>\n\
+         </head><body><iframe id=\"sco-frame\" title=\"SCO\"></iframe>\n\
+         <script src=\"/static/scorm-cmi.js\"></script>\n\
+         <script src=\"/static/scorm-bridge.js\" data-player-origin=\"{origin}\"></script>\n\
+         </body></html>\n"
+    );
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::CONTENT_SECURITY_POLICY, format!("frame-ancestors {origin}")))
+        .body(page))
+}
+
+/// `scheme://host[:port]` with an http(s) scheme and nothing else, so it is safe to put
+/// in an attribute and a header.
+fn checked_origin(s: &str) -> Option<&str> {
+    let rest = s.strip_prefix("https://").or_else(|| s.strip_prefix("http://"))?;
+    let ok = !rest.is_empty()
+        && rest.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'));
+    ok.then_some(s)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_plain_origins_are_accepted() {
+        assert_eq!(super::checked_origin("http://127.0.0.1:8080"), Some("http://127.0.0.1:8080"));
+        assert_eq!(super::checked_origin("https://[::1]:1"), Some("https://[::1]:1"));
+        for bad in ["javascript:alert(1)", "http://a/b", "http://a\"b", "ftp://a", "http://"] {
+            assert_eq!(super::checked_origin(bad), None, "{bad}");
+        }
+    }
+}
