@@ -164,7 +164,7 @@ impl FileBody {
             Poll::Ready(joined) => joined,
         };
         self.pending = None;
-        let mut buf = joined.map_err(io::Error::other)??;
+        let buf = joined.map_err(io::Error::other)??;
         let n = buf.len();
         if let Some(Segment::File { offset, len }) = self.segments.front_mut() {
             *offset += n as u64;
