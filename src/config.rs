@@ -23,6 +23,24 @@ pub struct Settings {
     /// Behind nginx: the `internal` location that maps to the blob store (e.g. `/_blobs`);
     /// authorized media requests are then answered with `X-Accel-Redirect` (docs/x-accel-redirect.md).
     pub accel_redirect_prefix: Option<String>,
+    pub stats: StatsSettings,
+}
+
+/// Usage statistics (`[stats]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StatsSettings {
+    /// The zone whose calendar days the totals are kept by: `Asia/Shanghai`, `UTC` or a
+    /// fixed offset such as `+08:00` (see `stats::Zone`).
+    pub time_zone: String,
+    /// Groups with fewer learners than this are shown as "<N", not exactly.
+    pub min_group: i64,
+}
+
+impl Default for StatsSettings {
+    fn default() -> Self {
+        StatsSettings { time_zone: "Asia/Shanghai".into(), min_group: 5 }
+    }
 }
 
 /// Limits applied to uploaded packages; every one can be raised by an operator.
@@ -59,6 +77,7 @@ pub struct FileSettings {
     pub log: Option<String>,
     pub limits: Option<Limits>,
     pub accel_redirect_prefix: Option<String>,
+    pub stats: Option<StatsSettings>,
 }
 
 /// Values given on the command line; they win over everything else.
@@ -128,6 +147,22 @@ impl Settings {
         let log = env("COURSEWARE_LOG")
             .or(file.log)
             .unwrap_or_else(|| "info".to_string());
+        let mut stats = file.stats.unwrap_or_default();
+        if let Some(zone) = env("COURSEWARE_STATS_TIME_ZONE") {
+            stats.time_zone = zone;
+        }
+        if let Some(min) = env("COURSEWARE_STATS_MIN_GROUP") {
+            stats.min_group = min.parse().map_err(|_| ConfigError::Env {
+                name: "COURSEWARE_STATS_MIN_GROUP",
+                message: format!("expected a whole number, got {min:?}"),
+            })?;
+        }
+        if let Err(message) = crate::stats::Zone::parse(&stats.time_zone) {
+            return Err(ConfigError::Env { name: "stats.time_zone", message });
+        }
+        if stats.min_group < 1 {
+            return Err(ConfigError::Env { name: "stats.min_group", message: "must be at least 1".into() });
+        }
         Ok(Settings {
             bind,
             data_dir,
@@ -141,6 +176,7 @@ impl Settings {
             accel_redirect_prefix: env("COURSEWARE_ACCEL_REDIRECT_PREFIX")
                 .or(file.accel_redirect_prefix)
                 .filter(|p| !p.is_empty()),
+            stats,
         })
     }
 

@@ -63,6 +63,12 @@ pub async fn serve_content(
     let mut response = media::serve(&req, served, &options)
         .await
         .map_err(|e| AppError::Internal(e.into()))?;
+    if req.method() == actix_web::http::Method::GET {
+        use actix_web::body::{BodySize, MessageBody};
+        if let BodySize::Sized(bytes) = response.body().size() {
+            state.tracker.media.add(version_id, bytes);
+        }
+    }
     if is_active {
         response.headers_mut().insert(
             HeaderName::from_static("content-security-policy"),
