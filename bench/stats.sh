@@ -153,7 +153,7 @@ out.append(f"  {'1-year CSV export, first byte':32} p50 {pct(ttfb, 50):7.1f} ms 
 # Visibility: one heartbeat, then poll the bureau's JSON until its session is counted.
 courses = json.loads(get("/api/v1/courses?per_page=1", learner))["courses"]
 course = json.loads(get(f"/api/v1/courses/{courses[0]['id']}", learner))
-item = next(i["id"] for i in course["items"] if i["kind"] == "page")
+item = next(i["id"] for i in course["items"] if i["kind"] == "html")
 def sessions():
     d = json.loads(get("/api/v1/stats/region", bureau))
     return dict(d["totals"])["sessions"]

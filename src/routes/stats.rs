@@ -41,7 +41,7 @@ pub enum Target {
 }
 
 #[derive(Serialize)]
-struct Link {
+pub struct Link {
     id: i64,
     name: String,
     selected: bool,
@@ -55,6 +55,8 @@ pub struct StatsPage {
     path: String,
     query: String,
     dashboard: Dashboard,
+    /// Drawn from the dashboard's tables; pages only (the JSON has the numbers).
+    charts: Vec<view::Chart>,
     /// Sub-regions (region dashboard) or classes (school dashboard) to narrow down to.
     choices: Vec<Link>,
     masked_below: i64,
@@ -112,14 +114,7 @@ pub async fn csv(state: &AppState, scope: &Scope, target: Target, table: &str, q
 }
 
 pub fn csv_line<'a>(cells: impl Iterator<Item = &'a str>) -> String {
-    let quoted: Vec<String> = cells
-        .map(|c| {
-            // A leading = + - @ would make a spreadsheet run the cell as a formula.
-            let c = if c.starts_with(['=', '+', '@']) || (c.starts_with('-') && c.parse::<f64>().is_err()) { format!("'{c}") } else { c.to_string() };
-            if c.contains([',', '"', '\n', '\r']) { format!("\"{}\"", c.replace('"', "\"\"")) } else { c }
-        })
-        .collect();
-    quoted.join(",") + "\r\n"
+    cells.map(crate::tracking::report::csv_field).collect::<Vec<_>>().join(",") + "\r\n"
 }
 
 /// The date range asked for, checked.
@@ -209,7 +204,8 @@ pub async fn target(state: &AppState, scope: &Scope, target: Target, query: &Sta
 async fn page(state: &AppState, scope: &Scope, t: Target, query: &StatsQuery, lang: Lang) -> Result<StatsPage, AppError> {
     let (filter, groups, mask, title, choices) = target(state, scope, t, query).await?;
     let captions = |id: &str| state.renderer.string(lang, &format!("stats.{id}"));
-    let dashboard = view::build(&state.db, &filter, &groups, mask, &captions).await?;
+    let mut dashboard = view::build(&state.db, &filter, &groups, mask, &captions).await?;
+    let charts = std::mem::take(&mut dashboard.charts);
     let (kind, path) = match t {
         Target::Region => ("region", "/stats".to_string()),
         Target::School(id) => ("school", format!("/stats/schools/{id}")),
@@ -223,5 +219,5 @@ async fn page(state: &AppState, scope: &Scope, t: Target, query: &StatsQuery, la
     if let Some(c) = filter.class_id {
         q.append_pair("class", &c.to_string());
     }
-    Ok(StatsPage { kind, title, path, query: q.finish(), dashboard, choices, masked_below: mask })
+    Ok(StatsPage { kind, title, path, query: q.finish(), dashboard, charts, choices, masked_below: mask })
 }

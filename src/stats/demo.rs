@@ -162,8 +162,8 @@ async fn setup(db: &Db, lookups: &Lookups, plan: &DemoPlan) -> anyhow::Result<(V
     }
     let items = [
         ("video-1", "视频讲解", "video", Some(VIDEO_S as i64)),
-        ("page-1", "课文阅读", "page", None),
-        ("page-2", "拓展阅读", "page", None),
+        ("page-1", "课文阅读", "html", None),
+        ("page-2", "拓展阅读", "html", None),
         ("sco-1", "随堂练习", "sco", None),
     ];
     let mut courses = Vec::new();

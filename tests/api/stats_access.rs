@@ -21,7 +21,7 @@ async fn a_bureau_sees_only_its_region_and_small_groups_are_masked() {
     let app = spawn_app().await;
     let org = app.org().await;
     let course = app.demo_course("rice-growing").await;
-    let page = course["items"].as_array().unwrap().iter().find(|i| i["kind"] == "page").unwrap()["id"].as_i64().unwrap();
+    let page = course["items"].as_array().unwrap().iter().find(|i| i["kind"] == "html").unwrap()["id"].as_i64().unwrap();
     let at = now_ms() - 60_000;
     // Three learners in A1 (under the minimum of 5), seven in B1.
     for (n, school, region) in (0..3).map(|n| (n, org.school_a1, org.region_a)).chain((3..10).map(|n| (n, org.school_b1, org.region_b))) {
