@@ -172,3 +172,25 @@ async fn check_against_log(app: &TestApp) {
     let done_courses = sum(app, "SELECT COUNT(*) FROM course_progress WHERE status IN ('completed', 'passed')").await;
     assert_eq!(sum(app, "SELECT SUM(courses_completed) FROM stats_daily").await, done_courses, "courses completed");
 }
+
+#[tokio::test]
+async fn media_bytes_served_are_counted_per_course_without_a_database_round_trip() {
+    let app = spawn_app().await;
+    let org = app.org().await;
+    let course = app.demo_course("rice-growing").await;
+    let course_id = course["id"].as_i64().unwrap();
+    let url = course["items"].as_array().unwrap().iter().find(|i| i["kind"] == "video").unwrap()["url"].as_str().unwrap().to_string();
+    let whole = app.get(&url).await.bytes().await.unwrap().len() as i64;
+    let part = app.client.get(app.url(&url)).header("range", "bytes=0-999").send().await.unwrap();
+    assert_eq!(part.status(), 206);
+    // Counted in memory, written out every few seconds.
+    tokio::time::sleep(courseware::stats::media::FLUSH_EVERY + std::time::Duration::from_secs(1)).await;
+    let sql = format!("SELECT SUM(bytes) FROM stats_media WHERE course_id = {course_id}");
+    assert_eq!(sum(&app, &sql).await, whole + 1000);
+    // The course view shows them to a bureau officer of the region.
+    let officer = app.add_user("officer", "bureau", None, Some(org.region_a)).await;
+    let token = app.token_for(officer).await;
+    let json: Value = app.client.get(app.url(&format!("/api/v1/stats/courses/{course_id}"))).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    let media = json["tables"].as_array().unwrap().iter().find(|t| t["id"] == "media").unwrap();
+    assert_eq!(media["rows"][0][1], whole + 1000, "{media}");
+}
