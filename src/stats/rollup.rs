@@ -69,12 +69,6 @@ impl Recorder {
         known.extend(keys);
     }
 
-    /// Forgets everything remembered (the tables were cleared).
-    pub fn forget(&self) {
-        self.known.lock().expect("presence memory").clear();
-        self.placements.lock().expect("placements").clear();
-    }
-
     async fn placements(&self, conn: &mut AnyConnection, events: &[&Event]) -> DbResult<HashMap<i64, (i64, i64)>> {
         let mut out = HashMap::new();
         let mut ask = Vec::new();

@@ -149,6 +149,12 @@ async fn commit_on(db: &Db, conn: &mut PoolConnection<Any>, lookups: &Lookups, r
     let outlines = lookups.latest_outlines(db, &course_ids).await?;
     let rows: Vec<NewEvent> = unique.iter().map(|e| new_event(e)).collect();
     let mut tx = conn.begin().await?;
+    // Concurrent writers (Postgres) take each learner's course before numbering its events:
+    // a learner's events of a course are then applied in log order, the order a rebuild
+    // replays them in, and completions land on the same days either way.
+    let touched: BTreeSet<(i64, i64)> =
+        unique.iter().map(|e| (e.user_id, e.item.course_id)).filter(|(_, c)| outlines.contains_key(c)).collect();
+    progress::lock_courses(&mut tx, &touched).await?;
     let written: HashMap<(i64, String), i64> =
         progress::insert_events(&mut tx, &rows).await?.into_iter().map(|(id, user, client)| ((user, client), id)).collect();
     let mut fresh: Vec<(i64, &Event)> =

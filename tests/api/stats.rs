@@ -194,3 +194,33 @@ async fn media_bytes_served_are_counted_per_course_without_a_database_round_trip
     let media = json["tables"].as_array().unwrap().iter().find(|t| t["id"] == "media").unwrap();
     assert_eq!(media["rows"][0][1], whole + 1000, "{media}");
 }
+
+#[tokio::test]
+async fn demo_data_is_idempotent_and_stats_rebuild_by_cli_gives_identical_numbers() {
+    let app = crate::helpers::spawn_app_with(crate::helpers::Options { import_demo: false }).await;
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_courseware"))
+            .args(["--data-dir", app.data_dir.path().to_str().unwrap(), "--database-url", &app.settings.database_url])
+            .args(args)
+            .env("COURSEWARE_IMPORT_DEMO", "false")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+    };
+    let demo = ["demo-data", "--schools", "2", "--learners", "60", "--courses", "3", "--days", "40", "--activity", "0.5", "--json"];
+    let first = run(&demo);
+    assert_eq!(first["stored"], first["events"]);
+    let live = snapshot(&app).await;
+    // Completions and scores happened, so the rebuild has something to get wrong.
+    assert!(sum(&app, "SELECT SUM(courses_completed) FROM stats_daily").await > 0);
+    assert!(sum(&app, "SELECT SUM(items_completed) FROM stats_daily").await > 0);
+    assert!(sum(&app, "SELECT SUM(score_count) FROM stats_daily").await > 0);
+    let again = run(&demo);
+    assert_eq!((again["stored"].as_u64(), again["events"].clone()), (Some(0), first["events"].clone()), "a second run stores nothing");
+    assert_eq!(snapshot(&app).await, live);
+    let report = run(&["stats", "rebuild", "--json"]);
+    assert_eq!(report["events"], first["events"]);
+    assert_eq!(snapshot(&app).await, live, "stats rebuild changed the totals");
+    check_against_log(&app).await;
+}
