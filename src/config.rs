@@ -31,6 +31,24 @@ pub struct Settings {
     pub content_origin: Option<String>,
     /// Longest SCORM `cmi.suspend_data` stored, in characters (both editions).
     pub suspend_data_max: usize,
+    pub stats: StatsSettings,
+}
+
+/// Usage statistics (`[stats]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StatsSettings {
+    /// The zone whose calendar days the totals are kept by: `Asia/Shanghai`, `UTC` or a
+    /// fixed offset such as `+08:00` (see `stats::Zone`).
+    pub time_zone: String,
+    /// Groups with fewer learners than this are shown as "<N", not exactly.
+    pub min_group: i64,
+}
+
+impl Default for StatsSettings {
+    fn default() -> Self {
+        StatsSettings { time_zone: "Asia/Shanghai".into(), min_group: 5 }
+    }
 }
 
 /// Limits applied to uploaded packages; every one can be raised by an operator.
@@ -70,6 +88,7 @@ pub struct FileSettings {
     pub content_bind: Option<String>,
     pub content_origin: Option<String>,
     pub suspend_data_max: Option<usize>,
+    pub stats: Option<StatsSettings>,
 }
 
 /// Values given on the command line; they win over everything else.
@@ -139,6 +158,22 @@ impl Settings {
         let log = env("COURSEWARE_LOG")
             .or(file.log)
             .unwrap_or_else(|| "info".to_string());
+        let mut stats = file.stats.unwrap_or_default();
+        if let Some(zone) = env("COURSEWARE_STATS_TIME_ZONE") {
+            stats.time_zone = zone;
+        }
+        if let Some(min) = env("COURSEWARE_STATS_MIN_GROUP") {
+            stats.min_group = min.parse().map_err(|_| ConfigError::Env {
+                name: "COURSEWARE_STATS_MIN_GROUP",
+                message: format!("expected a whole number, got {min:?}"),
+            })?;
+        }
+        if let Err(message) = crate::stats::Zone::parse(&stats.time_zone) {
+            return Err(ConfigError::Env { name: "stats.time_zone", message });
+        }
+        if stats.min_group < 1 {
+            return Err(ConfigError::Env { name: "stats.min_group", message: "must be at least 1".into() });
+        }
         Ok(Settings {
             data_dir,
             database_url,
@@ -166,6 +201,7 @@ impl Settings {
                 None => file.suspend_data_max.unwrap_or(64_000),
             },
             bind,
+            stats,
         })
     }
 

@@ -14,6 +14,7 @@ pub mod provision;
 pub mod render;
 pub mod routes;
 pub mod startup;
+pub mod stats;
 pub mod storage;
 pub mod telemetry;
 pub mod tracking;

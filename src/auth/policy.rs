@@ -89,6 +89,26 @@ impl Scope {
         }
     }
 
+    /// Whose usage statistics the user may see: `None` for none at all, `Some(None)` for every
+    /// school (administrators), else the schools: a bureau officer's region subtree, a
+    /// teacher's own school. Learners and the public see none.
+    pub fn stats_schools(&self) -> Option<Option<Vec<i64>>> {
+        let user = self.user.as_ref()?;
+        match user.role {
+            Role::Admin => Some(None),
+            Role::Bureau => Some(Some(self.schools_down.clone())),
+            Role::Teacher => Some(Some(user.school_id.into_iter().collect())),
+            _ => None,
+        }
+    }
+
+    /// Whether the user sees a school's figures exactly, however small the group: only its
+    /// own teachers, who may see their learners by name anyway. Everyone else gets aggregates
+    /// with small groups masked.
+    pub fn stats_exact(&self, school_id: i64) -> bool {
+        self.user.as_ref().is_some_and(|u| u.role == Role::Teacher && u.school_id == Some(school_id))
+    }
+
     fn in_bureau_region(&self, course: &CourseRow) -> bool {
         course.school_id.is_some_and(|s| self.schools_down.contains(&s))
             || course.region_id.is_some_and(|r| self.regions_down.contains(&r))

@@ -5,6 +5,7 @@ mod gc;
 mod import;
 mod org;
 mod progress;
+mod stats;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -83,6 +84,14 @@ pub enum Command {
         #[command(subcommand)]
         action: progress::ProgressAction,
     },
+    /// Usage statistics maintenance.
+    Stats {
+        #[command(subcommand)]
+        action: stats::StatsAction,
+    },
+    /// Generate a realistic history of learner activity (through the progress writer) so that
+    /// dashboards and benchmarks have data: regions, schools, classes, learners, courses.
+    DemoData(stats::DemoArgs),
 }
 
 /// Runs the parsed command and maps any error to exit code 1 with a one-line message.
@@ -133,7 +142,14 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::User { action } => org::user(&settings, action).await,
         Command::Token { action } => org::token(&settings, action).await,
         Command::Progress { action } => progress::run(&settings, action).await,
+        Command::Stats { action } => stats::run(&settings, action).await,
+        Command::DemoData(args) => stats::demo(&settings, args).await,
     }
+}
+
+/// The configured statistics time zone (checked when settings load).
+pub fn stats_zone(settings: &Settings) -> anyhow::Result<crate::stats::Zone> {
+    crate::stats::Zone::parse(&settings.stats.time_zone).map_err(anyhow::Error::msg)
 }
 
 /// Connects and migrates; the data folder must exist first for a SQLite file in it.
@@ -153,7 +169,7 @@ pub async fn build_state(settings: Settings) -> anyhow::Result<startup::AppState
     let renderer = render::Renderer::new(settings.templates_dir.as_deref())?;
     let signer = provision::media_signer(&db).await?;
     let uploads = provision::open_uploads(&settings).await?;
-    let tracker = crate::tracking::Tracker::start(db.clone(), settings.allow_guests);
+    let tracker = crate::tracking::Tracker::start(db.clone(), settings.allow_guests, stats_zone(&settings)?);
     Ok(startup::AppState {
         settings,
         db,

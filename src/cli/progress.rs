@@ -20,7 +20,7 @@ pub async fn run(settings: &Settings, action: ProgressAction) -> anyhow::Result<
     let db = super::open_db(settings).await?;
     match action {
         ProgressAction::Rebuild { json } => {
-            let report = rebuild(&db, &Lookups::default()).await?;
+            let report = rebuild(&db, &Lookups::default(), super::stats_zone(settings)?).await?;
             if json {
                 println!("{}", serde_json::to_string(&report)?);
             } else {

@@ -14,6 +14,9 @@ pub mod progress;
 pub mod progress_read;
 pub mod sessions;
 pub mod state;
+pub mod stats_demo;
+pub mod stats_read;
+pub mod stats_write;
 pub mod users;
 pub mod versions;
 

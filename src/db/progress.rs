@@ -13,7 +13,7 @@ const MAX_CHUNK: usize = 256;
 /// Splits `rows` into chunks whose sizes are powers of two: a batch of any size then runs as
 /// a few statements the connection has prepared before (its statement cache is keyed by the
 /// SQL text), instead of one statement to parse anew for every batch size.
-fn chunks<T>(mut rows: &[T]) -> impl Iterator<Item = &[T]> {
+pub(super) fn chunks<T>(mut rows: &[T]) -> impl Iterator<Item = &[T]> {
     std::iter::from_fn(move || {
         if rows.is_empty() {
             return None;
@@ -122,7 +122,7 @@ pub struct EventRow {
 
 /// How a multi-row statement writes its parameters.
 #[derive(Clone, Copy)]
-enum Marks {
+pub(super) enum Marks {
     /// `$1, $2, ...` (Postgres).
     Numbered,
     /// `?, ?, ...` (SQLite). SQLite treats `$n` as a named parameter and finds each one's
@@ -132,7 +132,7 @@ enum Marks {
 }
 
 impl Marks {
-    fn of(conn: &AnyConnection) -> Marks {
+    pub(super) fn of(conn: &AnyConnection) -> Marks {
         if conn.backend_name() == "SQLite" {
             Marks::Anonymous
         } else {
@@ -142,7 +142,7 @@ impl Marks {
 
     /// `($1, $2), ($3, $4)` for `rows` rows of `cols` values; `literals` follow each row's
     /// parameters as they are.
-    fn rows(self, rows: usize, cols: usize, literals: &str) -> String {
+    pub(super) fn rows(self, rows: usize, cols: usize, literals: &str) -> String {
         (0..rows)
             .map(|r| {
                 let row: Vec<String> = (1..=cols)

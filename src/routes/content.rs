@@ -84,6 +84,12 @@ async fn serve(
     let mut response = media::serve_prepared(req, &file.prepared, &options)
         .await
         .map_err(|e| AppError::Internal(e.into()))?;
+    if req.method() == actix_web::http::Method::GET {
+        use actix_web::body::{BodySize, MessageBody};
+        if let BodySize::Sized(bytes) = response.body().size() {
+            state.tracker.media.add(version_id, bytes);
+        }
+    }
     if file.is_active && sandbox {
         response.headers_mut().insert(
             HeaderName::from_static("content-security-policy"),

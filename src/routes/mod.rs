@@ -19,6 +19,8 @@ pub mod teach;
 mod register;
 mod roster;
 pub mod scorm;
+pub mod stats;
+mod stats_export;
 mod uploads;
 pub mod views;
 
@@ -70,6 +72,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/teach/courses/{course_id}/delete", web::post().to(teach::delete_course))
         .route("/teach/courses/{course_id}/progress", web::get().to(class_progress::show_class_progress))
         .route("/teach/courses/{course_id}/progress.csv", web::get().to(class_progress::export_class_progress))
+        .route("/stats", web::get().to(stats::show_home))
+        .route("/stats/export/{table}", web::get().to(stats_export::csv_region))
+        .route("/stats/schools/{id}", web::get().to(stats::show_school))
+        .route("/stats/schools/{id}/export/{table}", web::get().to(stats_export::csv_school))
+        .route("/stats/courses/{id}", web::get().to(stats::show_course))
+        .route("/stats/courses/{id}/export/{table}", web::get().to(stats_export::csv_course))
         .service(
             web::scope("/api/v1")
                 .route("/courses", web::get().to(api_courses::list_courses))
@@ -86,6 +94,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         .route(web::post().to(scorm::commit)),
                 )
                 .route("/scorm/courses/{course_id}", web::get().to(scorm::course_state))
+                .route("/stats/region", web::get().to(stats_export::api_region))
+                .route("/stats/schools/{id}", web::get().to(stats_export::api_school))
+                .route("/stats/courses/{id}", web::get().to(stats_export::api_course))
                 .route("/uploads", web::route().method(actix_web::http::Method::OPTIONS).to(uploads::options))
                 .route("/uploads", web::post().to(uploads::create))
                 .route("/uploads/{id}", web::head().to(uploads::head))

@@ -58,16 +58,21 @@ pub struct Outcome {
 pub struct Tracker {
     db: Db,
     pub lookups: Arc<Lookups>,
+    /// Usage statistics kept by the writer, and media bytes counted by the content route.
+    pub stats: Arc<crate::stats::rollup::Recorder>,
+    pub media: Arc<crate::stats::media::MediaTally>,
     writer: Writer,
     allow_guests: bool,
 }
 
 impl Tracker {
     /// Starts the writer tasks; call from inside the Tokio runtime.
-    pub fn start(db: Db, allow_guests: bool) -> Tracker {
+    pub fn start(db: Db, allow_guests: bool, zone: crate::stats::Zone) -> Tracker {
         let lookups = Arc::new(Lookups::default());
-        let writer = Writer::start(db.clone(), lookups.clone());
-        Tracker { db, lookups, writer, allow_guests }
+        let stats = Arc::new(crate::stats::rollup::Recorder::new(zone));
+        let media = crate::stats::media::MediaTally::start(db.clone(), zone);
+        let writer = Writer::start(db.clone(), lookups.clone(), stats.clone());
+        Tracker { db, lookups, stats, media, writer, allow_guests }
     }
 
     /// Checks a learner's batch event by event and stores what passes; returns once stored.

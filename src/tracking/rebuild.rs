@@ -10,6 +10,9 @@ use super::event::{Event, EventKind, Payload};
 use super::meta::Lookups;
 use super::TrackError;
 use crate::db::progress::{self, EventRow};
+use crate::db::stats_write;
+use crate::stats::rollup::Recorder;
+use crate::stats::Zone;
 use crate::db::Db;
 
 #[derive(Debug, Clone, Serialize)]
@@ -20,14 +23,17 @@ pub struct RebuildReport {
     pub skipped: usize,
 }
 
-/// Replaces every item and course row with what the event log says, in one transaction:
-/// readers see the old rows until the new ones are complete. Heartbeats arriving meanwhile
-/// wait for it (and browsers retry those that time out).
+/// Replaces every item and course row, and every usage total (but media bytes), with what the
+/// event log says, in one transaction: readers see the old rows until the new ones are
+/// complete. Heartbeats arriving meanwhile wait for it (and browsers retry those that time
+/// out). Each learner's events are replayed in log order, as live ingest applied them.
 #[tracing::instrument(skip_all)]
-pub async fn rebuild(db: &Db, lookups: &Lookups) -> Result<RebuildReport, TrackError> {
+pub async fn rebuild(db: &Db, lookups: &Lookups, zone: Zone) -> Result<RebuildReport, TrackError> {
     let mut report = RebuildReport { learners: 0, events: 0, skipped: 0 };
+    let recorder = Recorder::new(zone);
     let mut tx = db.pool.begin().await.map_err(crate::db::DbError::from)?;
     progress::clear_derived(&mut tx).await?;
+    stats_write::clear(&mut tx).await?;
     for user in progress::users_with_events(&mut tx).await? {
         let mut events = Vec::new();
         for row in progress::events_of_user(&mut tx, user).await? {
@@ -40,7 +46,9 @@ pub async fn rebuild(db: &Db, lookups: &Lookups) -> Result<RebuildReport, TrackE
         let outlines = lookups.latest_outlines(db, &courses).await?;
         let pairs = courses.iter().map(|&c| (user, c)).collect();
         let refs: Vec<&Event> = events.iter().collect();
-        apply(&mut tx, &pairs, &refs, &outlines).await?;
+        let completions = apply(&mut tx, &pairs, &refs, &outlines).await?;
+        // Events of deleted courses are skipped above: no page shows a deleted course.
+        recorder.record(&mut tx, &refs, &completions).await?;
         report.learners += 1;
         report.events += events.len();
     }

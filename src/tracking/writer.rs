@@ -15,6 +15,7 @@ use tokio::sync::{mpsc, oneshot, Mutex};
 use super::apply::apply;
 use super::event::Event;
 use super::meta::Lookups;
+use crate::stats::rollup::Recorder;
 use crate::db::progress::{self, NewEvent};
 use super::TrackError;
 use crate::db::{Backend, Db, DbResult};
@@ -47,12 +48,12 @@ pub struct Writer {
 impl Writer {
     /// Starts the writer tasks on the current Tokio runtime: one on SQLite, which has a single
     /// writer anyway; several on Postgres, so that one batch fills while another is flushed.
-    pub fn start(db: Db, lookups: Arc<Lookups>) -> Writer {
+    pub fn start(db: Db, lookups: Arc<Lookups>, recorder: Arc<Recorder>) -> Writer {
         let (queue, jobs) = mpsc::channel(QUEUE);
         let jobs = Arc::new(Mutex::new(jobs));
         let workers = if db.backend == Backend::Sqlite { 1 } else { 4 };
         for _ in 0..workers {
-            tokio::spawn(work(db.clone(), lookups.clone(), jobs.clone()));
+            tokio::spawn(work(db.clone(), lookups.clone(), recorder.clone(), jobs.clone()));
         }
         Writer { queue }
     }
@@ -65,7 +66,7 @@ impl Writer {
     }
 }
 
-async fn work(db: Db, lookups: Arc<Lookups>, jobs: Arc<Mutex<mpsc::Receiver<Job>>>) {
+async fn work(db: Db, lookups: Arc<Lookups>, recorder: Arc<Recorder>, jobs: Arc<Mutex<mpsc::Receiver<Job>>>) {
     // Each writer keeps a connection of its own: its prepared statements stay warm and no
     // batch waits for the pool. One that failed is dropped and a fresh one taken.
     let mut conn: Option<PoolConnection<Any>> = None;
@@ -82,12 +83,12 @@ async fn work(db: Db, lookups: Arc<Lookups>, jobs: Arc<Mutex<mpsc::Receiver<Job>
             tracing::trace!(events = count, jobs = batch.len(), "progress batch");
             batch
         };
-        let mut result = commit(&db, &mut conn, &lookups, &batch).await;
+        let mut result = commit(&db, &mut conn, &lookups, &recorder, &batch).await;
         for attempt in 1..ATTEMPTS {
             let Err(e) = &result else { break };
             tracing::warn!(error = %e, attempt, "progress batch failed; trying again");
             tokio::time::sleep(Duration::from_millis(20 * attempt as u64)).await;
-            result = commit(&db, &mut conn, &lookups, &batch).await;
+            result = commit(&db, &mut conn, &lookups, &recorder, &batch).await;
         }
         match result {
             Ok(stored) => {
@@ -105,12 +106,12 @@ async fn work(db: Db, lookups: Arc<Lookups>, jobs: Arc<Mutex<mpsc::Receiver<Job>
     }
 }
 
-async fn commit(db: &Db, conn: &mut Option<PoolConnection<Any>>, lookups: &Lookups, jobs: &[Job]) -> DbResult<Vec<Stored>> {
+async fn commit(db: &Db, conn: &mut Option<PoolConnection<Any>>, lookups: &Lookups, recorder: &Recorder, jobs: &[Job]) -> DbResult<Vec<Stored>> {
     let mut held = match conn.take() {
         Some(c) => c,
         None => progress::writer_connection(db).await?,
     };
-    let result = commit_on(db, &mut held, lookups, jobs).await;
+    let result = commit_on(db, &mut held, lookups, recorder, jobs).await;
     if result.is_ok() {
         *conn = Some(held);
     }
@@ -132,8 +133,9 @@ fn drain(jobs: &mut mpsc::Receiver<Job>, batch: &mut Vec<Job>) -> usize {
     count
 }
 
-/// One transaction for all jobs: append the events, apply the new ones, commit.
-async fn commit_on(db: &Db, conn: &mut PoolConnection<Any>, lookups: &Lookups, jobs: &[Job]) -> DbResult<Vec<Stored>> {
+/// One transaction for all jobs: append the events, apply the new ones, add them to the
+/// statistics, commit.
+async fn commit_on(db: &Db, conn: &mut PoolConnection<Any>, lookups: &Lookups, recorder: &Recorder, jobs: &[Job]) -> DbResult<Vec<Stored>> {
     // Within a batch the first copy of an event is the one written; later copies (a retry
     // racing its original) are duplicates whatever the database says.
     let mut seen = HashSet::new();
@@ -148,6 +150,12 @@ async fn commit_on(db: &Db, conn: &mut PoolConnection<Any>, lookups: &Lookups, j
     let outlines = lookups.latest_outlines(db, &course_ids).await?;
     let rows: Vec<NewEvent> = unique.iter().map(|e| new_event(e)).collect();
     let mut tx = conn.begin().await?;
+    // Concurrent writers (Postgres) take each learner's course before numbering its events:
+    // a learner's events of a course are then applied in log order, the order a rebuild
+    // replays them in, and completions land on the same days either way.
+    let touched: BTreeSet<(i64, i64)> =
+        unique.iter().map(|e| (e.user_id, e.item.course_id)).filter(|(_, c)| outlines.contains_key(c)).collect();
+    progress::lock_courses(&mut tx, &touched).await?;
     let written: HashMap<(i64, String), i64> =
         progress::insert_events(&mut tx, &rows).await?.into_iter().map(|(id, user, client)| ((user, client), id)).collect();
     let mut fresh: Vec<(i64, &Event)> =
@@ -155,8 +163,10 @@ async fn commit_on(db: &Db, conn: &mut PoolConnection<Any>, lookups: &Lookups, j
     fresh.sort_by_key(|(id, _)| *id);
     let fresh: Vec<&Event> = fresh.into_iter().map(|(_, e)| e).collect();
     let pairs: BTreeSet<(i64, i64)> = fresh.iter().map(|e| (e.user_id, e.item.course_id)).collect();
-    apply(&mut tx, &pairs, &fresh, &outlines).await?;
+    let completions = apply(&mut tx, &pairs, &fresh, &outlines).await?;
+    let counted = recorder.record(&mut tx, &fresh, &completions).await?;
     tx.commit().await?;
+    recorder.committed(counted);
     let mut claimed = HashSet::new();
     Ok(jobs
         .iter()

@@ -191,6 +191,25 @@ async fn authorization_matrix() {
             _ => 404,
         };
         assert_eq!(class_view, expected_view, "{who}: progress of others");
+        // Usage statistics: (own dashboard, region JSON, school A1 JSON, A1 CSV, course JSON).
+        let stats = [
+            "/stats".to_string(),
+            "/api/v1/stats/region".into(),
+            format!("/api/v1/stats/schools/{}", org.school_a1),
+            format!("/stats/schools/{}/export/daily", org.school_a1),
+            format!("/api/v1/stats/courses/{course}"),
+        ];
+        let expected_stats: [u16; 5] = match who {
+            "admin" | "bureau_a" => [200; 5],
+            "bureau_b" => [200, 200, 404, 404, 404],
+            "teacher_a1" => [200, 403, 200, 200, 200],
+            "teacher_b1" => [200, 403, 404, 404, 404],
+            "anonymous" => [303, 401, 401, 303, 401],
+            _ => [403; 5],
+        };
+        for (path, expected) in stats.iter().zip(expected_stats) {
+            assert_eq!(get(path.clone()).await.unwrap().status(), expected, "{who}: {path}");
+        }
         let mut req = app.client.post(app.url("/api/v1/packages?name=single-page.imscc")).body(package.clone());
         if let Some(t) = &token {
             req = req.bearer_auth(t);

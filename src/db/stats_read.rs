@@ -1,0 +1,202 @@
+//! Usage statistics, reading side. Every query reads the totals (`stats_daily`,
+//! `stats_active`, `stats_media`), never the event log, and is bounded by a date range and
+//! the reader's schools, which the indexes on (school_id, day) serve.
+
+use super::stats_write::Measures;
+use super::{Db, DbResult};
+
+/// What a dashboard covers. Ids are integers from the database or the URL (parsed as
+/// integers), so they are written into the SQL text.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// `None`: every school (administrators).
+    pub schools: Option<Vec<i64>>,
+    pub class_id: Option<i64>,
+    pub course_id: Option<i64>,
+    pub from_day: i64,
+    pub to_day: i64,
+}
+
+impl Filter {
+    fn conditions(&self, time_column: &str, from: i64) -> String {
+        let mut sql = format!("{time_column} BETWEEN {from} AND {}", self.to_day);
+        if let Some(schools) = &self.schools {
+            let list = if schools.is_empty() { "NULL".into() } else { schools.iter().map(i64::to_string).collect::<Vec<_>>().join(",") };
+            sql.push_str(&format!(" AND school_id IN ({list})"));
+        }
+        if let Some(class) = self.class_id {
+            sql.push_str(&format!(" AND class_id = {class}"));
+        }
+        sql
+    }
+}
+
+/// How rows are grouped: a fixed column name, never user input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupBy {
+    Day,
+    Course,
+    School,
+    Class,
+}
+
+impl GroupBy {
+    fn column(self) -> &'static str {
+        match self {
+            GroupBy::Day => "day",
+            GroupBy::Course => "course_id",
+            GroupBy::School => "school_id",
+            GroupBy::Class => "class_id",
+        }
+    }
+}
+
+type MeasureRow = (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64);
+
+/// Sums of the measures per group, ordered by the group key.
+pub async fn measures(db: &Db, f: &Filter, by: GroupBy) -> DbResult<Vec<(i64, Measures)>> {
+    let key = if by == GroupBy::Day { "day" } else { by.column() };
+    let mut cond = f.conditions("day", f.from_day);
+    if let Some(course) = f.course_id {
+        cond.push_str(&format!(" AND course_id = {course}"));
+    }
+    let sql = format!(
+        "SELECT {key}, SUM(events), SUM(sessions), SUM(study_ms), SUM(video_ms), SUM(started), SUM(items_completed), \
+           SUM(courses_completed), SUM(score_centi_sum), SUM(score_count) \
+         FROM stats_daily WHERE {cond} GROUP BY {key} ORDER BY {key}"
+    );
+    let rows: Vec<MeasureRow> = sqlx::query_as(&cast_sums(db, &sql)).fetch_all(&db.pool).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            (r.0, Measures { events: r.1, sessions: r.2, study_ms: r.3, video_ms: r.4, started: r.5, items_completed: r.6, courses_completed: r.7, score_centi_sum: r.8, score_count: r.9 })
+        })
+        .collect())
+}
+
+/// Distinct active learners per group in periods of `period` ('d', 'w', 'm') starting
+/// between `from` and the filter's last day. Grouped by day it is the per-period series;
+/// grouped otherwise it adds up daily counts (learner-days), as distinct learners over a
+/// range are only kept per week and month.
+pub async fn learners(db: &Db, f: &Filter, by: GroupBy, period: char, from: i64) -> DbResult<Vec<(i64, i64)>> {
+    let key = if by == GroupBy::Day { "start" } else { by.column() };
+    let mut cond = f.conditions("start", from);
+    cond.push_str(&format!(" AND period = '{}'", if matches!(period, 'd' | 'w' | 'm') { period } else { 'd' }));
+    match (f.course_id, by) {
+        (Some(course), _) => cond.push_str(&format!(" AND course_id = {course}")),
+        (None, GroupBy::Course) => cond.push_str(" AND course_id > 0"),
+        (None, _) => cond.push_str(" AND course_id = 0"),
+    }
+    let sql = format!("SELECT {key}, SUM(learners) FROM stats_active WHERE {cond} GROUP BY {key} ORDER BY {key}");
+    Ok(sqlx::query_as(&cast_sums(db, &sql)).fetch_all(&db.pool).await?)
+}
+
+/// Media bytes served per day (of one course, or of all).
+pub async fn media_bytes(db: &Db, course: Option<i64>, from_day: i64, to_day: i64) -> DbResult<Vec<(i64, i64)>> {
+    let course = course.map_or(String::new(), |c| format!(" AND course_id = {c}"));
+    let sql = format!("SELECT day, SUM(bytes) FROM stats_media WHERE day BETWEEN {from_day} AND {to_day}{course} GROUP BY day ORDER BY day");
+    Ok(sqlx::query_as(&cast_sums(db, &sql)).fetch_all(&db.pool).await?)
+}
+
+/// Course facts the dashboards label rows with.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CourseLabel {
+    pub id: i64,
+    pub title: String,
+    pub subject: String,
+    pub grade: String,
+}
+
+pub async fn course_labels(db: &Db, ids: &[i64]) -> DbResult<Vec<CourseLabel>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    Ok(sqlx::query_as(&format!(
+        "SELECT id, title, COALESCE(subject, '') AS subject, COALESCE(grade, '') AS grade FROM courses WHERE id IN ({list})"
+    ))
+    .fetch_all(&db.pool)
+    .await?)
+}
+
+/// `(id, name)` of the named schools, or of classes.
+pub async fn names(db: &Db, table: &str, ids: &[i64]) -> DbResult<Vec<(i64, String)>> {
+    let table = if table == "classes" { "classes" } else { "schools" };
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    Ok(sqlx::query_as(&format!("SELECT id, name FROM {table} WHERE id IN ({list})")).fetch_all(&db.pool).await?)
+}
+
+/// Each school's region, for rolling schools up into sub-regions.
+pub async fn school_regions(db: &Db) -> DbResult<Vec<(i64, i64)>> {
+    Ok(sqlx::query_as("SELECT id, region_id FROM schools").fetch_all(&db.pool).await?)
+}
+
+/// Postgres sums BIGINT columns into NUMERIC, which the Any driver cannot decode.
+fn cast_sums(db: &Db, sql: &str) -> String {
+    match db.backend {
+        super::Backend::Postgres => cast_postgres(sql),
+        super::Backend::Sqlite => sql.to_string(),
+    }
+}
+
+fn cast_postgres(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len() + 64);
+    let mut rest = sql;
+    while let Some(i) = rest.find("SUM(") {
+        out.push_str(&rest[..i]);
+        let close = rest[i..].find(')').map_or(rest.len(), |c| i + c + 1);
+        out.push_str(&format!("CAST({} AS BIGINT)", &rest[i..close]));
+        rest = &rest[close..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// One `stats_daily` row with its names and distinct learners, for the full export.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RollupRow {
+    pub day: i64,
+    pub school_id: i64,
+    pub school: String,
+    pub class_id: i64,
+    pub course_id: i64,
+    pub course: String,
+    pub learners: i64,
+    pub sessions: i64,
+    pub study_ms: i64,
+    pub video_ms: i64,
+    pub items_completed: i64,
+    pub courses_completed: i64,
+    pub score_centi_sum: i64,
+    pub score_count: i64,
+}
+
+/// Sends every total row of `f`, in key order, to `out` as it is read (the export is
+/// streamed, never held whole). Stops early when the receiver is gone.
+pub async fn stream_rollup(db: Db, f: Filter, out: tokio::sync::mpsc::Sender<DbResult<RollupRow>>) {
+    use futures_util::StreamExt;
+    let mut cond = f.conditions("day", f.from_day);
+    if let Some(course) = f.course_id {
+        cond.push_str(&format!(" AND course_id = {course}"));
+    }
+    let sql = format!(
+        "SELECT d.day, d.school_id, COALESCE(s.name, '') AS school, d.class_id, d.course_id, COALESCE(c.title, '') AS course, \
+           COALESCE(a.learners, 0) AS learners, d.sessions, d.study_ms, d.video_ms, d.items_completed, d.courses_completed, \
+           d.score_centi_sum, d.score_count \
+         FROM (SELECT * FROM stats_daily WHERE {cond}) d \
+         LEFT JOIN stats_active a ON a.period = 'd' AND a.start = d.day AND a.school_id = d.school_id \
+           AND a.class_id = d.class_id AND a.course_id = d.course_id \
+         LEFT JOIN schools s ON s.id = d.school_id \
+         LEFT JOIN courses c ON c.id = d.course_id \
+         ORDER BY d.day, d.school_id, d.class_id, d.course_id"
+    );
+    let mut rows = sqlx::query_as::<_, RollupRow>(&sql).fetch(&db.pool);
+    while let Some(row) = rows.next().await {
+        if out.send(row.map_err(Into::into)).await.is_err() {
+            return;
+        }
+    }
+}

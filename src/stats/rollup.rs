@@ -1,0 +1,156 @@
+//! Turning freshly stored events into additions to the statistics tables, inside the
+//! writer's transaction: only events the log did not have yet reach here, so a replayed
+//! batch adds nothing, and a late event lands on the day it happened.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use sqlx::AnyConnection;
+
+use super::{month_start, week_start, Zone};
+use crate::db::stats_write::{self, Cell, Measures, PresenceKey};
+use crate::db::DbResult;
+use crate::tracking::apply::Completion;
+use crate::tracking::event::{Event, EventKind};
+
+/// How long a learner's school and class are reused; a learner moved to another class is
+/// counted there from then on.
+const PLACEMENT_TTL: Duration = Duration::from_secs(300);
+/// Presence keys remembered before the memory starts over: about a day of a city's learners.
+const MAX_KNOWN: usize = 2_000_000;
+
+/// Keeps the per-batch work small: learners' schools, and which learners were already
+/// counted in a period, are remembered between batches.
+pub struct Recorder {
+    pub zone: Zone,
+    placements: Mutex<HashMap<i64, ((i64, i64), Instant)>>,
+    /// Keys known to be stored. Only ever added after a commit, and a rebuild stores every
+    /// key again from the log, so a remembered key is never missing from the table.
+    known: Mutex<HashSet<PresenceKey>>,
+}
+
+/// What a batch adds, ready to store.
+#[derive(Default)]
+pub struct Additions {
+    pub cells: BTreeMap<Cell, Measures>,
+    /// Candidate presence keys, in event order, with the cell a new one counts in.
+    pub presence: Vec<(PresenceKey, Cell)>,
+}
+
+impl Recorder {
+    pub fn new(zone: Zone) -> Recorder {
+        Recorder { zone, placements: Mutex::default(), known: Mutex::default() }
+    }
+
+    /// Adds `events` (fresh, in log order) and the `completions` they caused to the totals.
+    /// Returns the presence keys to remember once the transaction has committed.
+    pub async fn record(&self, conn: &mut AnyConnection, events: &[&Event], completions: &[Completion]) -> DbResult<Vec<PresenceKey>> {
+        if events.is_empty() {
+            return Ok(Vec::new());
+        }
+        let places = self.placements(conn, events).await?;
+        let mut adds = additions(self.zone, &places, events, completions);
+        {
+            let known = self.known.lock().expect("presence memory");
+            adds.presence.retain(|(key, _)| !known.contains(key));
+        }
+        let keys = adds.presence.iter().map(|(k, _)| *k).collect();
+        stats_write::store(conn, &adds).await?;
+        Ok(keys)
+    }
+
+    /// Remembers keys stored by a committed transaction.
+    pub fn committed(&self, keys: Vec<PresenceKey>) {
+        let mut known = self.known.lock().expect("presence memory");
+        if known.len() + keys.len() > MAX_KNOWN {
+            known.clear();
+        }
+        known.extend(keys);
+    }
+
+    async fn placements(&self, conn: &mut AnyConnection, events: &[&Event]) -> DbResult<HashMap<i64, (i64, i64)>> {
+        let mut out = HashMap::new();
+        let mut ask = Vec::new();
+        {
+            let cache = self.placements.lock().expect("placements");
+            for ev in events {
+                match cache.get(&ev.user_id) {
+                    Some(&(place, at)) if at.elapsed() < PLACEMENT_TTL => {
+                        out.insert(ev.user_id, place);
+                    }
+                    _ => ask.push(ev.user_id),
+                }
+            }
+        }
+        ask.sort_unstable();
+        ask.dedup();
+        if !ask.is_empty() {
+            let found = stats_write::placements(conn, &ask).await?;
+            let mut cache = self.placements.lock().expect("placements");
+            if cache.len() > MAX_KNOWN / 10 {
+                cache.clear();
+            }
+            for user in ask {
+                let place = found.get(&user).copied().unwrap_or((0, 0));
+                cache.insert(user, (place, Instant::now()));
+                out.insert(user, place);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The additions of a batch; pure, so the live path and a rebuild compute them alike.
+pub fn additions(zone: Zone, places: &HashMap<i64, (i64, i64)>, events: &[&Event], completions: &[Completion]) -> Additions {
+    let mut adds = Additions::default();
+    let mut seen = HashSet::new();
+    let place = |user: i64| places.get(&user).copied().unwrap_or((0, 0));
+    for ev in events {
+        let (school, class) = place(ev.user_id);
+        let course = ev.item.course_id;
+        let day = zone.day(ev.at);
+        let cell = Cell { day, school_id: school, class_id: class, course_id: course };
+        let m = adds.cells.entry(cell).or_default();
+        m.events += 1;
+        m.sessions += i64::from(ev.kind == EventKind::Open);
+        m.study_ms += ev.payload.active.iter().map(|[from, to]| to - from).sum::<i64>();
+        m.video_ms += ev.payload.played.iter().map(|[from, to]| ((to - from) * 1000.0).round() as i64).sum::<i64>();
+        let score = match ev.kind {
+            EventKind::Result => ev.payload.score,
+            EventKind::Quiz => ev.payload.quiz.as_ref().map(|q| q.score),
+            _ => None,
+        };
+        if let Some(score) = score {
+            m.score_centi_sum += (score * 100.0).round() as i64;
+            m.score_count += 1;
+        }
+        let (week, month) = (week_start(day), month_start(day));
+        let keys = [
+            (b'd', day, course),
+            (b'd', day, 0),
+            (b'w', week, course),
+            (b'w', week, 0),
+            (b'm', month, course),
+            (b'm', month, 0),
+            (b'a', 0, course),
+        ];
+        for (period, start, course_id) in keys {
+            let key = PresenceKey { period, start, user_id: ev.user_id, course_id };
+            if seen.insert(key) {
+                adds.presence.push((key, cell));
+            }
+        }
+    }
+    for c in completions {
+        let (school, class) = place(c.user_id);
+        let cell = Cell { day: zone.day(c.at), school_id: school, class_id: class, course_id: c.course_id };
+        let m = adds.cells.entry(cell).or_default();
+        if c.course {
+            m.courses_completed += 1;
+        } else {
+            m.items_completed += 1;
+        }
+    }
+    adds
+}
