@@ -38,6 +38,11 @@ impl ItemMeta {
     pub fn is_media(&self) -> bool {
         matches!(self.kind.as_str(), "video" | "audio")
     }
+
+    /// Lessons whose own runtime (SCORM, cmi5) reports a status and score.
+    pub fn has_runtime(&self) -> bool {
+        matches!(self.kind.as_str(), "sco" | "cmi5_au")
+    }
 }
 
 /// Shared caches; cheap to consult from every request.
