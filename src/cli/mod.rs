@@ -189,8 +189,8 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     let bind = state.settings.bind.clone();
     let app = startup::Application::build(state)?;
     let host = bind.rsplit_once(':').map_or(bind.as_str(), |(h, _)| h);
-    println!("courseware is serving on http://{host}:{}/", app.port());
-    println!("package content (SCORM, cmi5) is served on port {}", app.content_port());
+    // One line, the address last: scripts read it and may close the pipe after it.
+    println!("courseware is serving (package content on port {}) on http://{host}:{}/", app.content_port(), app.port());
     app.run_until_stopped().await?;
     tracing::info!("stopped");
     Ok(())

@@ -8,7 +8,6 @@ use serde::{Deserialize, Serialize};
 use super::intervals::{length, merge};
 use super::meta::ItemMeta;
 use super::quiz::QuizOutcome;
-use super::rules::round2;
 
 pub const MAX_EVENTS_PER_BATCH: usize = 200;
 const MAX_INTERVALS: usize = 64;
@@ -49,10 +48,6 @@ pub struct EventInput {
     pub position: Option<Position>,
     /// Media length as the player knows it, seconds.
     pub duration: Option<f64>,
-    /// `result` events (SCORM/cmi5 runtime): incomplete, completed, passed or failed.
-    pub status: Option<String>,
-    /// `result` events: percent.
-    pub score: Option<f64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -241,14 +236,6 @@ pub fn normalize(input: EventInput, item: Arc<ItemMeta>, user_id: i64, clock: Cl
     }
     let position = input.position.map(check_position).transpose().map_err(|m| invalid(m))?;
     let duration = input.duration.filter(|d| d.is_finite() && *d > 0.0 && *d <= MAX_MEDIA_S).map(round_ms);
-    let (status, score) = match kind {
-        EventKind::Result => {
-            let status = input.status.as_deref().map(|s| Reported::parse(s).ok_or_else(|| invalid("status must be incomplete, completed, passed or failed"))).transpose()?;
-            let score = input.score.map(|s| if s.is_finite() && (0.0..=100.0).contains(&s) { Ok(round2(s)) } else { Err(invalid("score is a percent, 0 to 100")) }).transpose()?;
-            (status, score)
-        }
-        _ => (None, None),
-    };
     Ok(Event {
         client_id: input.id,
         user_id,
@@ -257,7 +244,7 @@ pub fn normalize(input: EventInput, item: Arc<ItemMeta>, user_id: i64, clock: Cl
         client_ts: input.at,
         at,
         received_at: clock.received_at,
-        payload: Payload { played, active, position, duration, status, score, quiz: None },
+        payload: Payload { played, active, position, duration, status: None, score: None, quiz: None },
     })
 }
 

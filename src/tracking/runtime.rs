@@ -136,11 +136,13 @@ impl Tracker {
         let mut next = attempt_row_for(&row, version, &state, body.r#final, now);
         next.item_id = item_id;
         let changed = (&next.completion, &next.success, next.score_scaled, &next.location) != (&row.completion, &row.success, row.score_scaled, &row.location);
-        store::save(&self.db, key, &next).await?;
+        // Progress first: once the attempt reads as stored (or terminated), its result is
+        // in progress too, and a failed report leaves the commit to be sent again whole.
         if changed || body.r#final {
             let ended = body.r#final.then_some(session_seconds).flatten();
             self.report_result(user, item.clone(), &next, body.seq, ended, now).await?;
         }
+        store::save(&self.db, key, &next).await?;
         Ok(CommitReply {
             rejected: refused.into_iter().map(|(element, e)| RefusedValue { element, code: e.code, diagnostic: e.diagnostic }).collect(),
             toc: vec![toc_entry(item_id, &next)],
