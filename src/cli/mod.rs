@@ -190,7 +190,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     let app = startup::Application::build(state)?;
     let host = bind.rsplit_once(':').map_or(bind.as_str(), |(h, _)| h);
     // One line, the address last: scripts read it and may close the pipe after it.
-    println!("courseware is serving (package content on port {}) on http://{host}:{}/", app.content_port(), app.port());
+    println!("courseware (package content on port {}) is serving on http://{host}:{}/", app.content_port(), app.port());
     app.run_until_stopped().await?;
     tracing::info!("stopped");
     Ok(())
