@@ -428,13 +428,5 @@ pub async fn event_keys_with_prefix(db: &Db, prefix: &str) -> DbResult<Vec<(i64,
 }
 
 #[cfg(test)]
-mod tests {
-    #[test]
-    fn placeholders_number_rows_and_columns() {
-        use super::Marks;
-        assert_eq!(Marks::Numbered.rows(2, 3, ""), "($1, $2, $3), ($4, $5, $6)");
-        assert_eq!(Marks::Anonymous.rows(2, 1, ", 0"), "(?, 0), (?, 0)");
-        let sizes: Vec<usize> = super::chunks(&[0; 600]).map(<[i32]>::len).collect();
-        assert_eq!(sizes, [256, 256, 64, 16, 8]);
-    }
-}
+#[path = "progress_tests.rs"]
+mod tests;
