@@ -168,13 +168,11 @@ where
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
         let service = std::rc::Rc::clone(&self.service);
-        let fast = (req.method() == Method::GET || req.method() == Method::HEAD)
-            && split_plain(req.path()).is_some();
+        let fast = req.method() == Method::GET || req.method() == Method::HEAD;
         Box::pin(async move {
-            if fast {
-                if let Some(state) = req.app_data::<web::Data<AppState>>().cloned() {
-                    let (version, token, file) = split_plain(req.path()).expect("checked above");
-                    if let Ok(response) = serve(req.request(), &state, version, token, file, true).await {
+            if let Some((version, token, file)) = split_plain(req.path()).filter(|_| fast) {
+                if let Some(state) = req.app_data::<web::Data<AppState>>() {
+                    if let Ok(response) = serve(req.request(), state, version, token, file, true).await {
                         return Ok(req.into_response(response.map_into_right_body()));
                     }
                 }
