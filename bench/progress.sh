@@ -19,6 +19,7 @@
 #   CONNECTIONS     concurrent connections (default 64)
 #   BACKENDS        "sqlite postgres" (default), or one of them
 #   PGPORT          port of the throwaway Postgres cluster (default 55434)
+#   COURSEWARE_BIN  the server binary to measure (default: build the release binary)
 #   CARGO_TARGET_DIR is honoured when looking for (or building) the release binaries.
 #
 # Exits non-zero if an acknowledged event is missing; prints the figures and whether the
@@ -28,7 +29,7 @@ set -euo pipefail
 
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 TARGET_DIR=${CARGO_TARGET_DIR:-$REPO_ROOT/target}
-BIN=$TARGET_DIR/release/courseware
+BIN=${COURSEWARE_BIN:-$TARGET_DIR/release/courseware}
 LOAD=$TARGET_DIR/release/examples/progress_load
 BENCH_SECONDS=${BENCH_SECONDS:-20}
 CONNECTIONS=${CONNECTIONS:-64}
@@ -39,8 +40,13 @@ TARGET_P99_MS=50
 
 log() { printf '[bench] %s\n' "$*" >&2; }
 
-log "building the release server and load generator"
-(cd "$REPO_ROOT" && cargo build --release --quiet --bin courseware --example progress_load)
+if [ -n "${COURSEWARE_BIN:-}" ]; then
+    log "building the load generator (server: $COURSEWARE_BIN)"
+    (cd "$REPO_ROOT" && cargo build --release --quiet --example progress_load)
+else
+    log "building the release server and load generator"
+    (cd "$REPO_ROOT" && cargo build --release --quiet --bin courseware --example progress_load)
+fi
 
 WORK=$(mktemp -d /tmp/courseware-progress-bench.XXXXXX)
 SERVER_PID=""

@@ -11,6 +11,7 @@ pub mod org;
 pub mod roster;
 pub mod scorm;
 pub mod progress;
+pub mod progress_pg;
 pub mod progress_read;
 pub mod sessions;
 pub mod state;
@@ -46,6 +47,9 @@ impl Backend {
 pub struct Db {
     pub pool: AnyPool,
     pub backend: Backend,
+    /// The SQLite database file (`None` on Postgres and for an in-memory database): the
+    /// progress writer flushes its write-ahead log itself.
+    pub sqlite_file: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -109,7 +113,7 @@ impl Db {
             .connect_with(options)
             .await
             .map_err(err)?;
-        Ok(Db { pool, backend })
+        Ok(Db { pool, backend, sqlite_file: sqlite_file(&url) })
     }
 
     pub async fn migrate(&self) -> DbResult<()> {
@@ -125,6 +129,14 @@ impl Db {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
     }
+}
+
+/// The file of a `sqlite:` URL (`sqlite://path?mode=rwc`, `sqlite:path`), unless in memory.
+fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url.strip_prefix("sqlite:")?;
+    let path = rest.strip_prefix("//").unwrap_or(rest);
+    let path = path.split('?').next().unwrap_or_default();
+    (!path.is_empty() && path != ":memory:" && !url.contains("mode=memory")).then(|| path.into())
 }
 
 /// Hides a password in a database URL before it is printed or logged.
@@ -151,6 +163,17 @@ pub fn now_ms() -> i64 {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn sqlite_file_is_the_path_of_the_url() {
+        use super::sqlite_file;
+        assert_eq!(sqlite_file("sqlite:///tmp/a b/c.db?mode=rwc"), Some("/tmp/a b/c.db".into()));
+        assert_eq!(sqlite_file("sqlite://data/c.db"), Some("data/c.db".into()));
+        assert_eq!(sqlite_file("sqlite:c.db"), Some("c.db".into()));
+        assert_eq!(sqlite_file("sqlite::memory:"), None);
+        assert_eq!(sqlite_file("sqlite://c.db?mode=memory"), None);
+        assert_eq!(sqlite_file("postgres://u@h/db"), None);
+    }
+
     #[test]
     fn redact_hides_password_only() {
         assert_eq!(super::redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");

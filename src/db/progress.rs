@@ -92,6 +92,7 @@ pub const COURSE_COLUMNS: &str = "user_id, course_id, version_id, status, score,
      percent, time_spent_ms, first_access, last_access, last_item_key";
 
 /// An event to append; `payload` is JSON.
+#[derive(serde::Serialize)]
 pub struct NewEvent<'a> {
     pub user_id: i64,
     pub client_event_id: &'a str,
@@ -204,16 +205,11 @@ pub async fn latest_versions(db: &Db, course_ids: &[i64]) -> DbResult<Vec<(i64, 
     Ok(query.fetch_all(&db.pool).await?)
 }
 
-/// A connection for the progress writer. On SQLite it syncs the WAL at every commit
-/// (`synchronous = FULL`; the pool's other connections use NORMAL), so an acknowledged
-/// heartbeat survives a power cut too, not only a killed process. Group commit pays for
-/// that sync once per batch.
+/// A connection for the progress writer. On SQLite it commits with the pool's
+/// `synchronous = NORMAL`, which writes the log without flushing it: the writer flushes the
+/// log file itself, outside the transaction (`tracking::durable`), before it acknowledges.
 pub async fn writer_connection(db: &Db) -> DbResult<sqlx::pool::PoolConnection<sqlx::Any>> {
-    let mut conn = db.pool.acquire().await?;
-    if db.backend == super::Backend::Sqlite {
-        sqlx::query("PRAGMA synchronous = FULL").execute(&mut *conn).await?;
-    }
-    Ok(conn)
+    Ok(db.pool.acquire().await?)
 }
 
 /// Appends events, skipping any whose (user, client id) is already stored; returns
@@ -221,6 +217,9 @@ pub async fn writer_connection(db: &Db) -> DbResult<sqlx::pool::PoolConnection<s
 /// so that concurrent writers on Postgres take index locks in the same order.
 #[tracing::instrument(skip_all, fields(events = events.len()))]
 pub async fn insert_events(conn: &mut AnyConnection, events: &[NewEvent<'_>]) -> DbResult<Vec<(i64, i64, String)>> {
+    if let Marks::Numbered = Marks::of(conn) {
+        return super::progress_pg::insert_events(conn, events).await;
+    }
     let mut stored = Vec::with_capacity(events.len());
     for chunk in chunks(events) {
         let sql = format!(
@@ -257,25 +256,14 @@ pub async fn lock_courses(conn: &mut AnyConnection, pairs: &BTreeSet<(i64, i64)>
     if let Marks::Anonymous = Marks::of(conn) {
         return Ok(());
     }
-    let pairs: Vec<&(i64, i64)> = pairs.iter().collect();
-    for chunk in chunks(&pairs) {
-        let sql = format!(
-            "INSERT INTO course_progress (user_id, course_id, version_id, status, completed_items, required_items, \
-               percent, time_spent_ms, first_access, last_access) VALUES {} \
-             ON CONFLICT (user_id, course_id) DO UPDATE SET user_id = excluded.user_id",
-            Marks::of(conn).rows(chunk.len(), 2, ", 0, 'not_started', 0, 0, 0, 0, 0, 0")
-        );
-        let mut query = sqlx::query(&sql);
-        for (user, course) in chunk {
-            query = query.bind(*user).bind(*course);
-        }
-        query.execute(&mut *conn).await?;
-    }
-    Ok(())
+    super::progress_pg::lock_courses(conn, pairs).await
 }
 
 /// Every item row of the given learners' courses.
 pub async fn item_rows(conn: &mut AnyConnection, pairs: &BTreeSet<(i64, i64)>) -> DbResult<Vec<ItemProgressRow>> {
+    if let Marks::Numbered = Marks::of(conn) {
+        return super::progress_pg::item_rows(conn, pairs).await;
+    }
     let pairs: Vec<&(i64, i64)> = pairs.iter().collect();
     let mut rows = Vec::new();
     for chunk in chunks(&pairs) {
@@ -293,6 +281,9 @@ pub async fn item_rows(conn: &mut AnyConnection, pairs: &BTreeSet<(i64, i64)>) -
 }
 
 pub async fn upsert_items(conn: &mut AnyConnection, rows: &[ItemProgressRow]) -> DbResult<()> {
+    if let Marks::Numbered = Marks::of(conn) {
+        return super::progress_pg::upsert_items(conn, rows).await;
+    }
     upsert(conn, "item_progress", ITEM_COLUMNS, 3, rows, |query, r| {
         query
             .bind(r.user_id)
@@ -319,6 +310,9 @@ pub async fn upsert_items(conn: &mut AnyConnection, rows: &[ItemProgressRow]) ->
 }
 
 pub async fn upsert_courses(conn: &mut AnyConnection, rows: &[CourseProgressRow]) -> DbResult<()> {
+    if let Marks::Numbered = Marks::of(conn) {
+        return super::progress_pg::upsert_courses(conn, rows).await;
+    }
     upsert(conn, "course_progress", COURSE_COLUMNS, 2, rows, |query, r| {
         query
             .bind(r.user_id)
@@ -339,8 +333,8 @@ pub async fn upsert_courses(conn: &mut AnyConnection, rows: &[CourseProgressRow]
 
 type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
 
-/// Inserts or replaces `rows` of `table`, whose first `keys` `columns` are its primary key;
-/// `bind` binds one row's values in column order.
+/// Inserts or replaces `rows` of `table` (SQLite), whose first `keys` `columns` are its
+/// primary key; `bind` binds one row's values in column order.
 async fn upsert<T>(
     conn: &mut AnyConnection,
     table: &str,
@@ -358,12 +352,7 @@ async fn upsert<T>(
             names[..keys].join(", "),
             updates.join(", ")
         );
-        // sqlx 0.8's Any driver binds a NULL f64 as a float4 (sqlx-core any/arguments.rs), and
-        // a prepared statement keeps the parameter types of its first use: on Postgres, a row
-        // with a NULL score would make the cached statement refuse a later score. There these
-        // statements (with nullable floats) are prepared for each use.
-        let persistent = matches!(Marks::of(conn), Marks::Anonymous);
-        let mut query = sqlx::query(&sql).persistent(persistent);
+        let mut query = sqlx::query(&sql);
         for row in chunk {
             query = bind(query, row);
         }

@@ -7,6 +7,7 @@
 
 pub mod apply;
 pub mod cmi;
+pub mod durable;
 pub mod event;
 pub mod intervals;
 pub mod meta;

@@ -1,8 +1,7 @@
 //! Group commit: requests hand their checked events to writer tasks, which store whatever
-//! has queued up in one transaction and answer every request only after the commit. One
-//! commit then carries many learners' heartbeats, and an acknowledged event is on disk
-//! (the writer's SQLite connection syncs the WAL at each commit; Postgres commits are
-//! flushed by default).
+//! has queued up in one transaction and answer every request only once that transaction
+//! is on disk. One commit then carries many learners' heartbeats; on SQLite the flush of
+//! one batch overlaps with the storing of the next ([`super::durable`]).
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
@@ -13,6 +12,7 @@ use sqlx::{Any, Connection};
 use tokio::sync::{mpsc, oneshot, Mutex};
 
 use super::apply::apply;
+use super::durable::Durability;
 use super::event::Event;
 use super::meta::Lookups;
 use crate::stats::rollup::Recorder;
@@ -52,8 +52,14 @@ impl Writer {
         let (queue, jobs) = mpsc::channel(QUEUE);
         let jobs = Arc::new(Mutex::new(jobs));
         let workers = if db.backend == Backend::Sqlite { 1 } else { 4 };
+        let wal = db.sqlite_file.as_ref().map(|file| {
+            let mut wal = file.clone().into_os_string();
+            wal.push("-wal");
+            wal.into()
+        });
+        let durability = Arc::new(Durability::start(wal));
         for _ in 0..workers {
-            tokio::spawn(work(db.clone(), lookups.clone(), recorder.clone(), jobs.clone()));
+            tokio::spawn(work(db.clone(), lookups.clone(), recorder.clone(), jobs.clone(), durability.clone()));
         }
         Writer { queue }
     }
@@ -66,7 +72,7 @@ impl Writer {
     }
 }
 
-async fn work(db: Db, lookups: Arc<Lookups>, recorder: Arc<Recorder>, jobs: Arc<Mutex<mpsc::Receiver<Job>>>) {
+async fn work(db: Db, lookups: Arc<Lookups>, recorder: Arc<Recorder>, jobs: Arc<Mutex<mpsc::Receiver<Job>>>, durability: Arc<Durability<Stored>>) {
     // Each writer keeps a connection of its own: its prepared statements stay warm and no
     // batch waits for the pool. One that failed is dropped and a fresh one taken.
     let mut conn: Option<PoolConnection<Any>> = None;
@@ -91,11 +97,7 @@ async fn work(db: Db, lookups: Arc<Lookups>, recorder: Arc<Recorder>, jobs: Arc<
             result = commit(&db, &mut conn, &lookups, &recorder, &batch).await;
         }
         match result {
-            Ok(stored) => {
-                for (job, stored) in batch.into_iter().zip(stored) {
-                    let _ = job.done.send(Ok(stored));
-                }
-            }
+            Ok(stored) => durability.acknowledge(batch.into_iter().zip(stored).map(|(job, stored)| (job.done, stored)).collect()),
             Err(e) => {
                 tracing::error!(error = %crate::error::cause_chain(&e), "progress batch failed");
                 for job in batch {

@@ -1,0 +1,160 @@
+//! Acknowledging committed batches once they are on disk, without making the writer wait.
+//!
+//! On SQLite the writer commits with `synchronous = NORMAL`: the commit writes the batch to
+//! the write-ahead log but does not flush it. A syncer task then flushes the log file
+//! (`fdatasync`) and only then answers the batch's requests. Meanwhile the writer is already
+//! storing the next batch, so the flush (1-10 ms on this kind of disk) overlaps with work
+//! instead of stalling it; one flush also covers every batch committed before it started.
+//! An acknowledged event is as durable as with `synchronous = FULL`: its commit record is
+//! in the flushed log, and SQLite itself flushes the log before every checkpoint.
+//!
+//! On Postgres each commit is flushed by the database itself (`synchronous_commit` on, the
+//! default), so batches are acknowledged as soon as they commit.
+
+use std::fs::File;
+use std::os::unix::fs::MetadataExt;
+use std::path::PathBuf;
+
+use tokio::sync::{mpsc, oneshot};
+
+/// One request's answer, waiting for the flush that makes its events durable.
+pub type Ack<T> = (oneshot::Sender<Result<T, ()>>, T);
+
+pub enum Durability<T> {
+    /// Commits are durable when they return.
+    AtCommit,
+    /// Commits are flushed by a syncer task; acknowledgements queue for it.
+    Flushed(mpsc::UnboundedSender<Vec<Ack<T>>>),
+}
+
+impl<T: Send + 'static> Durability<T> {
+    /// `wal`: the SQLite write-ahead log to flush, or `None` when commits flush themselves.
+    pub fn start(wal: Option<PathBuf>) -> Durability<T> {
+        let Some(path) = wal else { return Durability::AtCommit };
+        let (acks, queue) = mpsc::unbounded_channel();
+        tokio::spawn(sync_loop(WalFile { path, open: None }, queue));
+        Durability::Flushed(acks)
+    }
+
+    /// Answers the requests of a committed batch, now or after the next flush.
+    pub fn acknowledge(&self, acks: Vec<Ack<T>>) {
+        match self {
+            Durability::AtCommit => answer(acks, true),
+            Durability::Flushed(queue) => {
+                if let Err(unsent) = queue.send(acks) {
+                    // The syncer is gone (shutting down): nobody can vouch for the flush.
+                    answer(unsent.0, false);
+                }
+            }
+        }
+    }
+}
+
+fn answer<T>(acks: Vec<Ack<T>>, durable: bool) {
+    for (done, value) in acks {
+        let _ = done.send(if durable { Ok(value) } else { Err(()) });
+    }
+}
+
+async fn sync_loop<T: Send + 'static>(mut wal: WalFile, mut queue: mpsc::UnboundedReceiver<Vec<Ack<T>>>) {
+    while let Some(mut acks) = queue.recv().await {
+        // Everything queued now was committed before this flush starts, so it covers all.
+        while let Ok(more) = queue.try_recv() {
+            acks.extend(more);
+        }
+        let (back, flushed) = match tokio::task::spawn_blocking(move || {
+            let flushed = wal.flush();
+            (wal, flushed)
+        })
+        .await
+        {
+            Ok(done) => done,
+            Err(e) => {
+                tracing::error!(error = %e, "write-ahead log flush task failed");
+                answer(acks, false);
+                return;
+            }
+        };
+        wal = back;
+        if let Err(e) = &flushed {
+            // The events are committed but perhaps not on disk: the requests fail, and the
+            // clients' retries are answered as duplicates once a later flush succeeded.
+            tracing::error!(error = %e, path = %wal.path.display(), "flushing the write-ahead log failed");
+        }
+        answer(acks, flushed.is_ok());
+    }
+}
+
+/// The write-ahead log file, opened once and again whenever SQLite replaced it (it deletes
+/// the log when its last connection closes and creates a new one on the next write).
+struct WalFile {
+    path: PathBuf,
+    open: Option<(File, u64)>,
+}
+
+impl WalFile {
+    fn flush(&mut self) -> std::io::Result<()> {
+        let current = std::fs::metadata(&self.path)?.ino();
+        if self.open.as_ref().is_none_or(|(_, ino)| *ino != current) {
+            // SQLite takes no POSIX locks on the log file (they are on the database and the
+            // shared-memory index), so this descriptor's close cannot drop one of its locks.
+            let file = File::open(&self.path)?;
+            let ino = file.metadata()?.ino();
+            self.open = Some((file, ino));
+        }
+        let (file, _) = self.open.as_ref().expect("opened above");
+        file.sync_data()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn acks(n: usize) -> (Vec<Ack<usize>>, Vec<oneshot::Receiver<Result<usize, ()>>>) {
+        (0..n).map(|i| {
+            let (tx, rx) = oneshot::channel();
+            ((tx, i), rx)
+        }).unzip()
+    }
+
+    #[tokio::test]
+    async fn answers_after_the_log_is_flushed_and_follows_a_replaced_log() {
+        let dir = tempfile::tempdir().unwrap();
+        let wal = dir.path().join("db-wal");
+        std::fs::write(&wal, b"frames").unwrap();
+        let durability = Durability::start(Some(wal.clone()));
+        let (sent, answers) = acks(3);
+        durability.acknowledge(sent);
+        for (i, answer) in answers.into_iter().enumerate() {
+            assert_eq!(answer.await.unwrap(), Ok(i));
+        }
+        // SQLite deletes the log when its last connection closes and makes a new one later.
+        std::fs::remove_file(&wal).unwrap();
+        std::fs::write(&wal, b"new frames").unwrap();
+        let (sent, answers) = acks(1);
+        durability.acknowledge(sent);
+        assert_eq!(answers.into_iter().next().unwrap().await.unwrap(), Ok(0));
+    }
+
+    #[tokio::test]
+    async fn a_failed_flush_fails_the_requests() {
+        let dir = tempfile::tempdir().unwrap();
+        let durability = Durability::start(Some(dir.path().join("missing-wal")));
+        let (sent, answers) = acks(2);
+        durability.acknowledge(sent);
+        for answer in answers {
+            assert_eq!(answer.await.unwrap(), Err(()));
+        }
+    }
+
+    #[tokio::test]
+    async fn commits_that_flush_themselves_are_answered_at_once() {
+        let durability = Durability::start(None);
+        let (sent, answers) = acks(2);
+        durability.acknowledge(sent);
+        for (i, answer) in answers.into_iter().enumerate() {
+            assert_eq!(answer.await.unwrap(), Ok(i));
+        }
+    }
+}
