@@ -144,18 +144,24 @@ impl Marks {
     /// `($1, $2), ($3, $4)` for `rows` rows of `cols` values; `literals` follow each row's
     /// parameters as they are.
     pub(super) fn rows(self, rows: usize, cols: usize, literals: &str) -> String {
-        (0..rows)
-            .map(|r| {
-                let row: Vec<String> = (1..=cols)
-                    .map(|c| match self {
-                        Marks::Numbered => format!("${}", r * cols + c),
-                        Marks::Anonymous => "?".to_string(),
-                    })
-                    .collect();
-                format!("({}{literals})", row.join(", "))
-            })
-            .collect::<Vec<_>>()
-            .join(", ")
+        use std::fmt::Write;
+        // Built in one buffer: with a batch of rows this runs for thousands of parameters.
+        let mut sql = String::with_capacity(rows * (cols * 6 + literals.len() + 4));
+        for r in 0..rows {
+            sql.push_str(if r == 0 { "(" } else { ", (" });
+            for c in 1..=cols {
+                if c > 1 {
+                    sql.push_str(", ");
+                }
+                match self {
+                    Marks::Numbered => write!(sql, "${}", r * cols + c).expect("writing to a String"),
+                    Marks::Anonymous => sql.push('?'),
+                }
+            }
+            sql.push_str(literals);
+            sql.push(')');
+        }
+        sql
     }
 }
 
@@ -205,11 +211,24 @@ pub async fn latest_versions(db: &Db, course_ids: &[i64]) -> DbResult<Vec<(i64, 
     Ok(query.fetch_all(&db.pool).await?)
 }
 
-/// A connection for the progress writer. On SQLite it commits with the pool's
-/// `synchronous = NORMAL`, which writes the log without flushing it: the writer flushes the
-/// log file itself, outside the transaction (`tracking::durable`), before it acknowledges.
+/// A connection for the progress writer. Its commits do not wait for the log to reach the
+/// disk (SQLite: the pool's `synchronous = NORMAL`; Postgres: `synchronous_commit = off`,
+/// so the connection is closed rather than returned to the pool); the writer flushes
+/// afterwards with [`flush_log`] or the log file (`tracking::durable`) and acknowledges then.
 pub async fn writer_connection(db: &Db) -> DbResult<sqlx::pool::PoolConnection<sqlx::Any>> {
-    Ok(db.pool.acquire().await?)
+    let mut conn = db.pool.acquire().await?;
+    if db.backend == super::Backend::Postgres {
+        sqlx::query("SET synchronous_commit = off").execute(&mut *conn).await?;
+        conn.close_on_drop();
+    }
+    Ok(conn)
+}
+
+/// Postgres: a commit that waits for its log record to be flushed, and with it every
+/// commit made before it (the log is flushed in order).
+pub async fn flush_log(db: &Db) -> DbResult<()> {
+    sqlx::query("UPDATE progress_flush SET flushes = flushes + 1 WHERE id = 1").execute(&db.pool).await?;
+    Ok(())
 }
 
 /// Appends events, skipping any whose (user, client id) is already stored; returns

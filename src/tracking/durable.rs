@@ -8,14 +8,19 @@
 //! An acknowledged event is as durable as with `synchronous = FULL`: its commit record is
 //! in the flushed log, and SQLite itself flushes the log before every checkpoint.
 //!
-//! On Postgres each commit is flushed by the database itself (`synchronous_commit` on, the
-//! default), so batches are acknowledged as soon as they commit.
+//! On Postgres the writers commit with `synchronous_commit = off` (the commit returns
+//! before its log record is flushed) and the syncer then commits a one-row update with the
+//! default synchronous commit: Postgres flushes its log in order, so that flush covers
+//! every writer commit before it. The writers' several connections thus share one flush
+//! per round instead of each waiting for its own.
 
 use std::fs::File;
 use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
 
 use tokio::sync::{mpsc, oneshot};
+
+use crate::db::Db;
 
 /// One request's answer, waiting for the flush that makes its events durable.
 pub type Ack<T> = (oneshot::Sender<Result<T, ()>>, T);
@@ -27,12 +32,24 @@ pub enum Durability<T> {
     Flushed(mpsc::UnboundedSender<Vec<Ack<T>>>),
 }
 
+/// What makes commits durable after the fact.
+pub enum Flusher {
+    /// The SQLite write-ahead log file.
+    Wal(PathBuf),
+    /// A synchronous commit on Postgres.
+    Postgres(Db),
+}
+
 impl<T: Send + 'static> Durability<T> {
-    /// `wal`: the SQLite write-ahead log to flush, or `None` when commits flush themselves.
-    pub fn start(wal: Option<PathBuf>) -> Durability<T> {
-        let Some(path) = wal else { return Durability::AtCommit };
+    /// `flusher`: what to flush, or `None` when commits flush themselves.
+    pub fn start(flusher: Option<Flusher>) -> Durability<T> {
+        let Some(flusher) = flusher else { return Durability::AtCommit };
         let (acks, queue) = mpsc::unbounded_channel();
-        tokio::spawn(sync_loop(WalFile { path, open: None }, queue));
+        let flusher = match flusher {
+            Flusher::Wal(path) => Flush::Wal(WalFile { path, open: None }),
+            Flusher::Postgres(db) => Flush::Postgres(db),
+        };
+        tokio::spawn(sync_loop(flusher, queue));
         Durability::Flushed(acks)
     }
 
@@ -56,30 +73,42 @@ fn answer<T>(acks: Vec<Ack<T>>, durable: bool) {
     }
 }
 
-async fn sync_loop<T: Send + 'static>(mut wal: WalFile, mut queue: mpsc::UnboundedReceiver<Vec<Ack<T>>>) {
+enum Flush {
+    Wal(WalFile),
+    Postgres(Db),
+}
+
+impl Flush {
+    async fn flush(&mut self) -> Result<(), String> {
+        match self {
+            Flush::Wal(wal) => {
+                let path = wal.path.display().to_string();
+                let mut file = WalFile { path: wal.path.clone(), open: wal.open.take() };
+                let (file, flushed) = tokio::task::spawn_blocking(move || {
+                    let flushed = file.flush();
+                    (file, flushed)
+                })
+                .await
+                .map_err(|e| e.to_string())?;
+                *wal = file;
+                flushed.map_err(|e| format!("{path}: {e}"))
+            }
+            Flush::Postgres(db) => crate::db::progress::flush_log(db).await.map_err(|e| crate::error::cause_chain(&e)),
+        }
+    }
+}
+
+async fn sync_loop<T: Send + 'static>(mut flusher: Flush, mut queue: mpsc::UnboundedReceiver<Vec<Ack<T>>>) {
     while let Some(mut acks) = queue.recv().await {
         // Everything queued now was committed before this flush starts, so it covers all.
         while let Ok(more) = queue.try_recv() {
             acks.extend(more);
         }
-        let (back, flushed) = match tokio::task::spawn_blocking(move || {
-            let flushed = wal.flush();
-            (wal, flushed)
-        })
-        .await
-        {
-            Ok(done) => done,
-            Err(e) => {
-                tracing::error!(error = %e, "write-ahead log flush task failed");
-                answer(acks, false);
-                return;
-            }
-        };
-        wal = back;
+        let flushed = flusher.flush().await;
         if let Err(e) = &flushed {
             // The events are committed but perhaps not on disk: the requests fail, and the
             // clients' retries are answered as duplicates once a later flush succeeded.
-            tracing::error!(error = %e, path = %wal.path.display(), "flushing the write-ahead log failed");
+            tracing::error!(error = %e, "flushing the database log failed");
         }
         answer(acks, flushed.is_ok());
     }
@@ -123,7 +152,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let wal = dir.path().join("db-wal");
         std::fs::write(&wal, b"frames").unwrap();
-        let durability = Durability::start(Some(wal.clone()));
+        let durability = Durability::start(Some(Flusher::Wal(wal.clone())));
         let (sent, answers) = acks(3);
         durability.acknowledge(sent);
         for (i, answer) in answers.into_iter().enumerate() {
@@ -140,7 +169,7 @@ mod tests {
     #[tokio::test]
     async fn a_failed_flush_fails_the_requests() {
         let dir = tempfile::tempdir().unwrap();
-        let durability = Durability::start(Some(dir.path().join("missing-wal")));
+        let durability = Durability::start(Some(Flusher::Wal(dir.path().join("missing-wal"))));
         let (sent, answers) = acks(2);
         durability.acknowledge(sent);
         for answer in answers {

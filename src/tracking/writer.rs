@@ -12,7 +12,7 @@ use sqlx::{Any, Connection};
 use tokio::sync::{mpsc, oneshot, Mutex};
 
 use super::apply::apply;
-use super::durable::Durability;
+use super::durable::{Durability, Flusher};
 use super::event::Event;
 use super::meta::Lookups;
 use crate::stats::rollup::Recorder;
@@ -52,12 +52,16 @@ impl Writer {
         let (queue, jobs) = mpsc::channel(QUEUE);
         let jobs = Arc::new(Mutex::new(jobs));
         let workers = if db.backend == Backend::Sqlite { 1 } else { 4 };
-        let wal = db.sqlite_file.as_ref().map(|file| {
-            let mut wal = file.clone().into_os_string();
-            wal.push("-wal");
-            wal.into()
-        });
-        let durability = Arc::new(Durability::start(wal));
+        let flusher = match &db.sqlite_file {
+            Some(file) => {
+                let mut wal = file.clone().into_os_string();
+                wal.push("-wal");
+                Some(Flusher::Wal(wal.into()))
+            }
+            None if db.backend == Backend::Postgres => Some(Flusher::Postgres(db.clone())),
+            None => None,
+        };
+        let durability = Arc::new(Durability::start(flusher));
         for _ in 0..workers {
             tokio::spawn(work(db.clone(), lookups.clone(), recorder.clone(), jobs.clone(), durability.clone()));
         }
