@@ -104,3 +104,25 @@ async fn upsert(conn: &mut AnyConnection, table: &str, columns: &str, types: &st
     sqlx::query(&sql).bind(rows_json).execute(&mut *conn).await?;
     Ok(())
 }
+
+/// `INSERT INTO {table} ({columns}) SELECT ... FROM jsonb_array_elements($1::jsonb) {tail}`:
+/// the rows come as one JSON array of arrays, each holding `columns`' values in order
+/// (`(name, type)`); array order is insertion order, so callers' sorted rows lock in order.
+pub(super) fn insert_from_arrays(table: &str, columns: &[(&str, &str)], tail: &str) -> String {
+    let names: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();
+    let values: Vec<String> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, (_, kind))| if *kind == "text" { format!("r->>{i}") } else { format!("(r->>{i})::{kind}") })
+        .collect();
+    format!(
+        "INSERT INTO {table} ({}) SELECT {} FROM jsonb_array_elements($1::jsonb) AS r {tail}",
+        names.join(", "),
+        values.join(", ")
+    )
+}
+
+/// Rows (each a JSON array) as the one parameter of [`insert_from_arrays`].
+pub(super) fn arrays_json<T: Serialize>(rows: &[T]) -> DbResult<String> {
+    json(&rows)
+}

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use sqlx::AnyConnection;
 
 use super::progress::{chunks, Marks};
+use super::progress_pg::{arrays_json, insert_from_arrays};
 use super::{Db, DbResult};
 use crate::stats::rollup::Additions;
 
@@ -62,6 +63,10 @@ pub async fn store(conn: &mut AnyConnection, adds: &Additions) -> DbResult<()> {
         }
     }
     let active: Vec<_> = active.into_iter().collect();
+    let cells: Vec<(Cell, Measures)> = cells.into_iter().collect();
+    if let Marks::Numbered = Marks::of(conn) {
+        return store_pg(conn, &active, &cells).await;
+    }
     for chunk in chunks(&active) {
         let sql = format!(
             "INSERT INTO stats_active (period, start, school_id, class_id, course_id, learners) VALUES {} \
@@ -75,7 +80,6 @@ pub async fn store(conn: &mut AnyConnection, adds: &Additions) -> DbResult<()> {
         }
         query.execute(&mut *conn).await?;
     }
-    let cells: Vec<(Cell, Measures)> = cells.into_iter().collect();
     for chunk in chunks(&cells) {
         let sql = format!(
             "INSERT INTO stats_daily (day, school_id, class_id, course_id, events, sessions, study_ms, video_ms, started, \
@@ -102,8 +106,67 @@ pub async fn store(conn: &mut AnyConnection, adds: &Additions) -> DbResult<()> {
     Ok(())
 }
 
+const DAILY_COLUMNS: [(&str, &str); 13] = [
+    ("day", "bigint"),
+    ("school_id", "bigint"),
+    ("class_id", "bigint"),
+    ("course_id", "bigint"),
+    ("events", "bigint"),
+    ("sessions", "bigint"),
+    ("study_ms", "bigint"),
+    ("video_ms", "bigint"),
+    ("started", "bigint"),
+    ("items_completed", "bigint"),
+    ("courses_completed", "bigint"),
+    ("score_centi_sum", "bigint"),
+    ("score_count", "bigint"),
+];
+
+/// [`store`]'s two upserts on Postgres: one statement each whatever the batch size, with
+/// the rows as one JSON parameter (see `progress_pg`).
+async fn store_pg(conn: &mut AnyConnection, active: &[((u8, i64, i64, i64, i64), i64)], cells: &[(Cell, Measures)]) -> DbResult<()> {
+    if !active.is_empty() {
+        let sql = insert_from_arrays(
+            "stats_active",
+            &[("period", "text"), ("start", "bigint"), ("school_id", "bigint"), ("class_id", "bigint"), ("course_id", "bigint"), ("learners", "bigint")],
+            "ON CONFLICT (period, start, school_id, class_id, course_id) DO UPDATE SET learners = stats_active.learners + excluded.learners",
+        );
+        let rows: Vec<(&str, i64, i64, i64, i64, i64)> =
+            active.iter().map(|&((period, start, school, class, course), n)| (period_text(period), start, school, class, course, n)).collect();
+        sqlx::query(&sql).bind(arrays_json(&rows)?).execute(&mut *conn).await?;
+    }
+    if !cells.is_empty() {
+        let updates: Vec<String> = DAILY_COLUMNS[4..].iter().map(|(c, _)| format!("{c} = stats_daily.{c} + excluded.{c}")).collect();
+        let sql = insert_from_arrays(
+            "stats_daily",
+            &DAILY_COLUMNS,
+            &format!("ON CONFLICT (day, school_id, class_id, course_id) DO UPDATE SET {}", updates.join(", ")),
+        );
+        let rows: Vec<[i64; 13]> = cells
+            .iter()
+            .map(|(c, m)| {
+                [c.day, c.school_id, c.class_id, c.course_id, m.events, m.sessions, m.study_ms, m.video_ms, m.started, m.items_completed,
+                 m.courses_completed, m.score_centi_sum, m.score_count]
+            })
+            .collect();
+        sqlx::query(&sql).bind(arrays_json(&rows)?).execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
 /// Inserts the keys; returns those that were not stored yet.
 async fn new_presence(conn: &mut AnyConnection, keys: &[PresenceKey]) -> DbResult<Vec<PresenceKey>> {
+    if let (Marks::Numbered, false) = (Marks::of(conn), keys.is_empty()) {
+        let sql = insert_from_arrays(
+            "stats_presence",
+            &[("period", "text"), ("start", "bigint"), ("user_id", "bigint"), ("course_id", "bigint")],
+            "ON CONFLICT (period, start, user_id, course_id) DO NOTHING RETURNING period, start, user_id, course_id",
+        );
+        let rows: Vec<(&str, i64, i64, i64)> = keys.iter().map(|k| (period_text(k.period), k.start, k.user_id, k.course_id)).collect();
+        let stored: HashSet<(String, i64, i64, i64)> =
+            sqlx::query_as(&sql).bind(arrays_json(&rows)?).fetch_all(&mut *conn).await?.into_iter().collect();
+        return Ok(keys.iter().filter(|k| stored.contains(&(period_text(k.period).to_string(), k.start, k.user_id, k.course_id))).copied().collect());
+    }
     let mut fresh = Vec::new();
     for chunk in chunks(keys) {
         let sql = format!(
