@@ -312,10 +312,17 @@ timeout $((SLOW_SECONDS + 90)) python3 "$REPO_ROOT/bench/slow_readers.py" 127.0.
   --clients "$SLOW_CLIENTS" --seconds "$SLOW_SECONDS" > "$RUN/slow.out" 2> "$RUN/slow.err" &
 SLOW_PID=$!
 RSS_MAX=0
+ANON_MAX=0
+FILE_MAX=0
 THREADS_MAX=0
+ANON_BEFORE=$(status_kib "$SERVER_PID" RssAnon)
+FILE_BEFORE=$(status_kib "$SERVER_PID" RssFile)
 while kill -0 "$SLOW_PID" 2>/dev/null; do
   rss=$(status_kib "$SERVER_PID" VmRSS); threads=$(status_kib "$SERVER_PID" Threads)
+  anon=$(status_kib "$SERVER_PID" RssAnon); file=$(status_kib "$SERVER_PID" RssFile)
   [ "$rss" -gt "$RSS_MAX" ] && RSS_MAX=$rss
+  [ "$anon" -gt "$ANON_MAX" ] && ANON_MAX=$anon
+  [ "$file" -gt "$FILE_MAX" ] && FILE_MAX=$file
   [ "$threads" -gt "$THREADS_MAX" ] && THREADS_MAX=$threads
   sleep 0.5
 done
@@ -329,6 +336,11 @@ echo "   clients: $(sed 's/^RESULT //' "$RUN/slow.out")"
 [ -s "$RUN/slow.err" ] && echo "   client errors: $(head -c 300 "$RUN/slow.err")"
 echo "   server VmHWM (peak RSS): before $(mib "$HWM_BEFORE"), after $(mib "$HWM_AFTER")"
 echo "   server VmRSS: before $(mib "$RSS_BEFORE"), highest sampled during $(mib "$RSS_MAX"), 2 s after $(mib "$RSS_AFTER")"
+# RssFile is file pages mapped by the server (its binary, and blobs it serves from a
+# mapping: page cache shared with every reader of the file, not memory per connection);
+# RssAnon is the server's own memory (buffers per connection among it).
+echo "   of which RssAnon (own memory): before $(mib "$ANON_BEFORE"), highest sampled during $(mib "$ANON_MAX");" \
+  "RssFile (mapped file pages): before $(mib "$FILE_BEFORE"), highest sampled during $(mib "$FILE_MAX")"
 echo "   server threads: before $THREADS_BEFORE, highest sampled during $THREADS_MAX"
 kill -0 "$SERVER_PID" 2>/dev/null && curl -s -o /dev/null -w "   after: /healthz %{http_code} in %{time_total}s\n" "$OURS/healthz"
 exit 0

@@ -1,10 +1,11 @@
-//! Open descriptors of recently served blobs, so that a small range costs one
-//! `preadv2` and no `open`/`fstat`/`close` (nginx's `open_file_cache`).
+//! Open descriptors (and mappings, see `mapped`) of recently served blobs, so that a
+//! small range costs no `open`/`fstat`/`mmap`/`close` (nginx's `open_file_cache`).
 //!
 //! Blobs are content-addressed and never rewritten in place, so a cached
 //! descriptor always reads the right bytes; a blob removed by `gc` stays readable
 //! through it for at most [`TTL`], which only delays freeing its disk space. The
-//! map is bounded so the process stays far below its descriptor limit.
+//! map is bounded so the process stays far below its descriptor limit. An evicted
+//! entry is closed and unmapped once the last response using it has finished.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -12,15 +13,16 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, LazyLock, Mutex};
 use std::time::{Duration, Instant};
 
+use super::mapped::OpenBlob;
 use super::MediaError;
 
 const TTL: Duration = Duration::from_secs(30);
 const MAX_OPEN: usize = 512;
 
-static OPEN: LazyLock<Mutex<HashMap<PathBuf, (Arc<File>, Instant)>>> = LazyLock::new(Default::default);
+static OPEN: LazyLock<Mutex<HashMap<PathBuf, (Arc<OpenBlob>, Instant)>>> = LazyLock::new(Default::default);
 
 /// The cached descriptor of `path`, if one was opened less than [`TTL`] ago.
-pub fn cached(path: &Path) -> Option<Arc<File>> {
+pub fn cached(path: &Path) -> Option<Arc<OpenBlob>> {
     let map = OPEN.lock().ok()?;
     let (file, at) = map.get(path)?;
     (at.elapsed() < TTL).then(|| Arc::clone(file))
@@ -28,7 +30,7 @@ pub fn cached(path: &Path) -> Option<Arc<File>> {
 
 /// Opens `path` on the blocking pool, checks its length against the record (a
 /// truncated blob is a 500, not a short body) and caches the descriptor.
-pub async fn open(path: &Path, expected: u64) -> Result<Arc<File>, MediaError> {
+pub async fn open(path: &Path, expected: u64) -> Result<Arc<OpenBlob>, MediaError> {
     if let Some(file) = cached(path) {
         return Ok(file);
     }
@@ -40,7 +42,7 @@ pub async fn open(path: &Path, expected: u64) -> Result<Arc<File>, MediaError> {
         if actual != expected {
             return Err(MediaError::LengthMismatch { path: owned, expected, actual });
         }
-        Ok(Arc::new(file))
+        Ok(Arc::new(OpenBlob::new(file, actual)))
     });
     let file = match task.await {
         Ok(result) => result?,
