@@ -12,7 +12,10 @@
 //! Why it never stalls a worker on the disk: a slice is handed out only when `mincore`
 //! says every page of it is in memory; otherwise the caller falls back to `pread` on the
 //! blocking pool. A page evicted in the microseconds between the check and the copy
-//! would be read with a major fault on the worker; that window is accepted.
+//! would be read with a major fault on the worker; that window is accepted. (Since
+//! Linux 5.0, `mincore` reports the page cache of a file mapping only to a process that
+//! owns the file or may write it, as this server does its blobs; otherwise it reports
+//! only pages already mapped, so the mapping would go unused: slower, never unsafe.)
 //!
 //! Memory: the mapping only refers to the page cache, which holds the bytes whether or
 //! not they are mapped; pages touched through it are counted in the process's RSS as

@@ -4,15 +4,15 @@
 //! already knows (from the blob store), and answers GET and HEAD the way a static
 //! file server should: strong ETag from the content hash, 304/412 from the
 //! preconditions in the RFC's order, then 206 single or multipart ranges, 416, or
-//! 200 with the whole file. Bytes are read with pread on the blocking pool one
-//! chunk per poll, so a slow client holds at most a couple of chunks (measured:
-//! about 0.5 MB per stalled connection, 256 KiB in actix's write buffer plus one
-//! chunk read ahead).
+//! 200 with the whole file. The body is produced one chunk per poll, so a slow
+//! client holds about one chunk (actix's write buffer; plus one read ahead when the
+//! file comes from the disk).
 //!
-//! Descriptors of recently served blobs are kept open (`open_files`), and callers
-//! can keep a [`Prepared`] file (validators and headers worked out once), so a small
-//! range from the page cache costs one `preadv2` on the async worker and no thread
-//! hand-off.
+//! Descriptors of recently served blobs are kept open and mapped (`open_files`,
+//! `mapped`), and callers can keep a [`Prepared`] file (validators and headers worked
+//! out once): a chunk whose pages are in memory is a slice of the mapping, sent
+//! without a copy of our own and without a thread hand-off; a chunk that needs the
+//! disk is read with pread on the blocking pool.
 //!
 //! Deliberate differences from nginx are listed, with the RFC clause behind each,
 //! in docs/range-differences.md.
