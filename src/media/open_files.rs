@@ -42,12 +42,20 @@ pub async fn open(path: &Path, expected: u64) -> Result<Arc<OpenBlob>, MediaErro
         if actual != expected {
             return Err(MediaError::LengthMismatch { path: owned, expected, actual });
         }
-        Ok(Arc::new(OpenBlob::new(file, actual)))
+        Ok((file, actual))
     });
-    let file = match task.await {
+    let (file, len) = match task.await {
         Ok(result) => result?,
         Err(join) => return Err(MediaError::Io { path: PathBuf::new(), source: std::io::Error::other(join) }),
     };
+    // Many requests for a blob whose entry expired miss together; the first to get
+    // here caches it and the others use that entry, so the blob is mapped once (each
+    // mapping would fault in, and count in RSS, the pages it sends on its own).
+    if let Some(file) = cached(path) {
+        return Ok(file);
+    }
+    // Mapping reads nothing from the disk, so it is done here rather than on the pool.
+    let file = Arc::new(OpenBlob::new(file, len));
     if let Ok(mut map) = OPEN.lock() {
         if map.len() >= MAX_OPEN {
             map.retain(|_, (_, at)| at.elapsed() < TTL);
@@ -58,4 +66,21 @@ pub async fn open(path: &Path, expected: u64) -> Result<Arc<OpenBlob>, MediaErro
         map.insert(path.to_path_buf(), (Arc::clone(&file), Instant::now()));
     }
     Ok(file)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[actix_web::test]
+    async fn requests_that_miss_together_share_one_entry() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("blob");
+        std::fs::write(&path, [5u8; 1000]).unwrap();
+        let (a, b) = tokio::join!(open(&path, 1000), open(&path, 1000));
+        assert!(Arc::ptr_eq(&a.unwrap(), &b.unwrap()), "one open blob, one mapping");
+        let other = dir.path().join("short");
+        std::fs::write(&other, [5u8; 10]).unwrap();
+        assert!(matches!(open(&other, 11).await, Err(MediaError::LengthMismatch { .. })));
+    }
 }
