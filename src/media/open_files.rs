@@ -3,9 +3,10 @@
 //!
 //! Blobs are content-addressed and never rewritten in place, so a cached
 //! descriptor always reads the right bytes; a blob removed by `gc` stays readable
-//! through it for at most [`TTL`], which only delays freeing its disk space. The
-//! map is bounded so the process stays far below its descriptor limit. An evicted
-//! entry is closed and unmapped once the last response using it has finished.
+//! through it until its entry expires ([`TTL`]) and the next blob is opened, which only
+//! delays freeing its disk space. The map is bounded so the process stays far below
+//! its descriptor limit. An entry dropped from the map is closed and unmapped once the
+//! last response using it has finished.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -57,11 +58,12 @@ pub async fn open(path: &Path, expected: u64) -> Result<Arc<OpenBlob>, MediaErro
     // Mapping reads nothing from the disk, so it is done here rather than on the pool.
     let file = Arc::new(OpenBlob::new(file, len));
     if let Ok(mut map) = OPEN.lock() {
+        // Expired entries go at every open (at most one per blob per TTL, over at most
+        // MAX_OPEN entries), so the descriptors and mapped pages of blobs no longer
+        // served are released, not kept until the map fills up.
+        map.retain(|_, (_, at)| at.elapsed() < TTL);
         if map.len() >= MAX_OPEN {
-            map.retain(|_, (_, at)| at.elapsed() < TTL);
-            if map.len() >= MAX_OPEN {
-                map.clear();
-            }
+            map.clear();
         }
         map.insert(path.to_path_buf(), (Arc::clone(&file), Instant::now()));
     }
