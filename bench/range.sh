@@ -17,7 +17,8 @@
 #        (a) random 1 MiB ranges of the 200 MiB file   target ours/nginx >= 1.0
 #        (b) whole 5 MB file GETs                       target ours/nginx >= 1.0
 #        (c) random 4 KiB ranges of the 200 MiB file    target ours/nginx >= 0.75
-#      and prints req/s, MB/s (10^6 bytes), p50, p99 and the req/s ratio ours/nginx.
+#      and prints req/s, MB/s (10^6 bytes), p50, p99, the req/s ratio ours/nginx and each
+#      server's CPU time per request (from /proc/PID/stat; steadier than req/s under load).
 #      A third row per case, "accel", is the deployment that lets nginx send the bytes:
 #      a second courseware process over the same data with accel_redirect_prefix=/_blobs
 #      behind an nginx front (docs/x-accel-redirect.md, with upstream keepalive); it
@@ -230,9 +231,22 @@ echo "== $(nproc) cores; wrk -t$WRK_THREADS -c$WRK_CONNS -d$WRK_DURATION on loop
 echo "   ours: $COURSEWARE_BIN (signed URL verified on every request)"
 
 # ------------------------------------------------------------------ wrk
-declare -A RPS BEST RUNS
+declare -A RPS BEST RUNS CPU
+# CPU time (utime + stime, in ticks of 10 ms) of a server's processes: req/s swing with
+# the machine's load, CPU time per request much less. For accel, the courseware process only.
+cpu_ticks() { # server
+  local pids t=0 p
+  case $1 in
+    nginx) pids="$NGINX_PID $(pgrep -P "$NGINX_PID" | tr '\n' ' ')" ;;
+    ours) pids=$SERVER_PID ;;
+    accel) pids=$ACCEL_PID ;;
+  esac
+  for p in $pids; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done
+  echo "$t"
+}
 measure() { # case server url range-size file-len: one wrk run, the best one kept
-  local out line requests duration_us rps
+  local out line requests duration_us rps c0 c1
+  c0=$(cpu_ticks "$2")
   out=$(RANGE_SIZE=$4 FILE_LEN=$5 timeout 120 wrk -t"$WRK_THREADS" -c"$WRK_CONNS" -d"$WRK_DURATION" \
         -s "$REPO_ROOT/bench/range.lua" "$3" 2>&1) || true
   line=$(printf '%s\n' "$out" | grep '^RESULT' | tail -n 1)
@@ -241,6 +255,8 @@ measure() { # case server url range-size file-len: one wrk run, the best one kep
     return
   fi
   requests=$(printf '%s' "$line" | sed 's/.*requests=\([0-9]*\).*/\1/')
+  c1=$(cpu_ticks "$2")
+  [ "$requests" -gt 0 ] && CPU[$1/$2]="${CPU[$1/$2]:-} $(( (c1 - c0) * 10000 / requests ))"
   duration_us=$(printf '%s' "$line" | sed 's/.*duration_us=\([0-9]*\).*/\1/')
   rps=$(python3 -c "print(round($requests / ($duration_us / 1e6)))")
   RUNS[$1/$2]="${RUNS[$1/$2]:-} $rps"
@@ -281,6 +297,8 @@ run_case() { # case range-size file-len nginx-url ours-url accel-url target
   show "$1" ours "$2" "$3"
   show "$1" accel "$2" "$3"
   ratio "$1" "$7"
+  printf '%-34s server CPU us/request, every run: nginx%s | ours%s | accel (courseware only)%s\n' \
+    "" "${CPU[$1/nginx]:-}" "${CPU[$1/ours]:-}" "${CPU[$1/accel]:-}"
 }
 ratio() { # case target
   local r a
@@ -312,10 +330,17 @@ timeout $((SLOW_SECONDS + 90)) python3 "$REPO_ROOT/bench/slow_readers.py" 127.0.
   --clients "$SLOW_CLIENTS" --seconds "$SLOW_SECONDS" > "$RUN/slow.out" 2> "$RUN/slow.err" &
 SLOW_PID=$!
 RSS_MAX=0
+ANON_MAX=0
+FILE_MAX=0
 THREADS_MAX=0
+ANON_BEFORE=$(status_kib "$SERVER_PID" RssAnon)
+FILE_BEFORE=$(status_kib "$SERVER_PID" RssFile)
 while kill -0 "$SLOW_PID" 2>/dev/null; do
   rss=$(status_kib "$SERVER_PID" VmRSS); threads=$(status_kib "$SERVER_PID" Threads)
+  anon=$(status_kib "$SERVER_PID" RssAnon); file=$(status_kib "$SERVER_PID" RssFile)
   [ "$rss" -gt "$RSS_MAX" ] && RSS_MAX=$rss
+  [ "$anon" -gt "$ANON_MAX" ] && ANON_MAX=$anon
+  [ "$file" -gt "$FILE_MAX" ] && FILE_MAX=$file
   [ "$threads" -gt "$THREADS_MAX" ] && THREADS_MAX=$threads
   sleep 0.5
 done
@@ -329,6 +354,11 @@ echo "   clients: $(sed 's/^RESULT //' "$RUN/slow.out")"
 [ -s "$RUN/slow.err" ] && echo "   client errors: $(head -c 300 "$RUN/slow.err")"
 echo "   server VmHWM (peak RSS): before $(mib "$HWM_BEFORE"), after $(mib "$HWM_AFTER")"
 echo "   server VmRSS: before $(mib "$RSS_BEFORE"), highest sampled during $(mib "$RSS_MAX"), 2 s after $(mib "$RSS_AFTER")"
+# RssFile is file pages mapped by the server (its binary, and blobs it serves from a
+# mapping: page cache shared with every reader of the file, not memory per connection);
+# RssAnon is the server's own memory (buffers per connection among it).
+echo "   of which RssAnon (own memory): before $(mib "$ANON_BEFORE"), highest sampled during $(mib "$ANON_MAX");" \
+  "RssFile (mapped file pages): before $(mib "$FILE_BEFORE"), highest sampled during $(mib "$FILE_MAX")"
 echo "   server threads: before $THREADS_BEFORE, highest sampled during $THREADS_MAX"
 kill -0 "$SERVER_PID" 2>/dev/null && curl -s -o /dev/null -w "   after: /healthz %{http_code} in %{time_total}s\n" "$OURS/healthz"
 exit 0

@@ -15,6 +15,7 @@ use bytes::{Bytes, BytesMut};
 use rand::Rng;
 use tokio::task::JoinHandle;
 
+use super::mapped::OpenBlob;
 use super::range::ByteRange;
 
 /// Largest single read. Big enough that syscall costs vanish (page-cached chunks are
@@ -79,14 +80,14 @@ pub fn multipart(
 
 type ReadTask = JoinHandle<io::Result<BytesMut>>;
 
-/// Streams segments of one open file. A chunk that is in the page cache is read
-/// right away on the worker (`RWF_NOWAIT` never blocks) and nothing is read ahead,
-/// so a stalled client holds one chunk; a chunk that needs the disk is read on the
-/// blocking pool while the previous one is written (one read ahead). Memory per
-/// connection stays bounded however slow the client is: actix stops polling once
-/// its write buffer is full.
+/// Streams segments of one open file. A chunk that is in the page cache is sent as
+/// a slice of the blob's mapping (or, unmapped, read right away on the worker with
+/// `RWF_NOWAIT`, which never blocks) and nothing is read ahead, so a stalled client
+/// holds one chunk; a chunk that needs the disk is read on the blocking pool while
+/// the previous one is written (one read ahead). Memory per connection stays bounded
+/// however slow the client is: actix stops polling once its write buffer is full.
 pub struct FileBody {
-    file: Arc<File>,
+    file: Arc<OpenBlob>,
     segments: VecDeque<Segment>,
     total: u64,
     /// Read of the first file segment's next chunk, if started.
@@ -94,7 +95,7 @@ pub struct FileBody {
 }
 
 impl FileBody {
-    pub fn new(file: Arc<File>, segments: Vec<Segment>) -> Self {
+    pub fn new(file: Arc<OpenBlob>, segments: Vec<Segment>) -> Self {
         let total = segments.iter().map(Segment::byte_len).sum();
         FileBody {
             file,
@@ -120,7 +121,7 @@ impl FileBody {
         let buf = BytesMut::new();
         let file = Arc::clone(&self.file);
         self.pending = Some(tokio::task::spawn_blocking(move || {
-            read_exact_at(&file, buf, offset, n)
+            read_exact_at(file.file(), buf, offset, n)
         }));
     }
 
@@ -133,22 +134,28 @@ impl FileBody {
             return None;
         };
         let n = usize::try_from(*len).unwrap_or(usize::MAX).min(CHUNK);
-        // A fresh buffer per chunk: one kept for reuse would pin a chunk's worth of
-        // memory per connection while actix holds the copy in its write buffer.
-        let mut buf = BytesMut::new();
-        buf.clear();
-        buf.resize(n, 0);
-        match pread_nowait(&self.file, &mut buf, *offset) {
-            Ok(true) => {}
-            Ok(false) => return None,
-            Err(e) => return Some(Err(e)),
-        }
+        let chunk = match self.file.resident_slice(*offset, n) {
+            Some(slice) => slice,
+            None => {
+                // A fresh buffer per chunk: one kept for reuse would pin a chunk's worth
+                // of memory per connection while actix holds the copy in its write buffer.
+                let mut buf = Vec::with_capacity(n);
+                match pread_nowait(self.file.file(), &mut buf.spare_capacity_mut()[..n], *offset) {
+                    Ok(true) => {}
+                    Ok(false) => return None,
+                    Err(e) => return Some(Err(e)),
+                }
+                // SAFETY: pread_nowait returned true: all n bytes were written.
+                unsafe { buf.set_len(n) };
+                Bytes::from(buf)
+            }
+        };
         *offset += n as u64;
         *len -= n as u64;
         if *len == 0 {
             self.segments.pop_front();
         }
-        Some(Ok(buf.freeze()))
+        Some(Ok(chunk))
     }
 
     fn poll_file_chunk(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Bytes>> {
@@ -220,10 +227,12 @@ impl MessageBody for FileBody {
     }
 }
 
-/// Fills `buf` from `offset` without waiting for the disk: `Ok(false)` when some byte
-/// is not in the page cache (or the kernel cannot say), so the caller reads it on the
-/// blocking pool instead. A file shorter than promised is an error.
-pub fn pread_nowait(file: &File, buf: &mut [u8], offset: u64) -> io::Result<bool> {
+/// Fills `buf` (which need not be initialised: nothing is zeroed only to be
+/// overwritten) from `offset` without waiting for the disk: `Ok(true)` when every
+/// byte was written, `Ok(false)` when some byte is not in the page cache (or the
+/// kernel cannot say), so the caller reads it on the blocking pool instead. A file
+/// shorter than promised is an error.
+pub fn pread_nowait(file: &File, buf: &mut [std::mem::MaybeUninit<u8>], offset: u64) -> io::Result<bool> {
     use std::os::fd::AsRawFd;
     let mut done = 0usize;
     while done < buf.len() {

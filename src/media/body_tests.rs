@@ -6,10 +6,18 @@ use actix_web::body::to_bytes;
 
 use super::*;
 
-fn temp_file(data: &[u8]) -> Arc<File> {
+/// A mapped blob holding `data` (just written, so in the page cache).
+fn temp_file(data: &[u8]) -> Arc<OpenBlob> {
     let mut f = tempfile::tempfile().unwrap();
     f.write_all(data).unwrap();
-    Arc::new(f)
+    Arc::new(OpenBlob::new(f, data.len() as u64))
+}
+
+/// The same without a mapping: every chunk goes through `pread`.
+fn unmapped_file(data: &[u8]) -> Arc<OpenBlob> {
+    let mut f = tempfile::tempfile().unwrap();
+    f.write_all(data).unwrap();
+    Arc::new(OpenBlob::unmapped(f))
 }
 
 fn data(n: usize) -> Vec<u8> {
@@ -19,16 +27,26 @@ fn data(n: usize) -> Vec<u8> {
 #[actix_web::test]
 async fn streams_a_range_larger_than_one_chunk() {
     let d = data(CHUNK * 2 + 123);
-    let body = FileBody::new(
-        temp_file(&d),
-        vec![Segment::File {
-            offset: 7,
-            len: (CHUNK * 2) as u64,
-        }],
-    );
-    assert_eq!(body.size(), BodySize::Sized((CHUNK * 2) as u64));
+    for blob in [temp_file(&d), unmapped_file(&d)] {
+        let body = FileBody::new(blob, vec![Segment::File { offset: 7, len: (CHUNK * 2) as u64 }]);
+        assert_eq!(body.size(), BodySize::Sized((CHUNK * 2) as u64));
+        let got = to_bytes(body).await.unwrap();
+        assert_eq!(&got[..], &d[7..7 + CHUNK * 2]);
+    }
+}
+
+#[actix_web::test]
+async fn chunks_not_in_memory_are_read_from_the_file() {
+    // The second half is a hole no one has read: not resident, so not taken from the
+    // mapping; the blocking read returns its zeros.
+    let mut f = tempfile::tempfile().unwrap();
+    f.write_all(&data(CHUNK)).unwrap();
+    f.set_len((CHUNK * 2) as u64).unwrap();
+    let blob = Arc::new(OpenBlob::new(f, (CHUNK * 2) as u64));
+    let body = FileBody::new(blob, vec![Segment::File { offset: 0, len: (CHUNK * 2) as u64 }]);
     let got = to_bytes(body).await.unwrap();
-    assert_eq!(&got[..], &d[7..7 + CHUNK * 2]);
+    assert_eq!(&got[..CHUNK], &data(CHUNK)[..]);
+    assert!(got[CHUNK..].iter().all(|&b| b == 0));
 }
 
 #[actix_web::test]
@@ -88,12 +106,12 @@ async fn short_file_is_an_error() {
 #[test]
 fn buffers_are_reclaimed_after_the_chunk_is_dropped() {
     let f = temp_file(&data(64));
-    let buf = read_exact_at(&f, BytesMut::new(), 0, 32).unwrap();
+    let buf = read_exact_at(f.file(), BytesMut::new(), 0, 32).unwrap();
     let first_ptr = buf.as_ptr();
     let mut buf = buf;
     let chunk = buf.split_to(32).freeze();
     drop(chunk);
-    let buf = read_exact_at(&f, buf, 32, 32).unwrap();
+    let buf = read_exact_at(f.file(), buf, 32, 32).unwrap();
     assert_eq!(buf.as_ptr(), first_ptr);
     assert_eq!(&buf[..], &data(64)[32..]);
 }

@@ -4,15 +4,15 @@
 //! already knows (from the blob store), and answers GET and HEAD the way a static
 //! file server should: strong ETag from the content hash, 304/412 from the
 //! preconditions in the RFC's order, then 206 single or multipart ranges, 416, or
-//! 200 with the whole file. Bytes are read with pread on the blocking pool one
-//! chunk per poll, so a slow client holds at most a couple of chunks (measured:
-//! about 0.5 MB per stalled connection, 256 KiB in actix's write buffer plus one
-//! chunk read ahead).
+//! 200 with the whole file. The body is produced one chunk per poll, so a slow
+//! client holds about one chunk (actix's write buffer; plus one read ahead when the
+//! file comes from the disk).
 //!
-//! Descriptors of recently served blobs are kept open (`open_files`), and callers
-//! can keep a [`Prepared`] file (validators and headers worked out once), so a small
-//! range from the page cache costs one `preadv2` on the async worker and no thread
-//! hand-off.
+//! Descriptors of recently served blobs are kept open and mapped (`open_files`,
+//! `mapped`), and callers can keep a [`Prepared`] file (validators and headers worked
+//! out once): a chunk whose pages are in memory is a slice of the mapping, sent
+//! without a copy of our own and without a thread hand-off; a chunk that needs the
+//! disk is read with pread on the blocking pool.
 //!
 //! Deliberate differences from nginx are listed, with the RFC clause behind each,
 //! in docs/range-differences.md.
@@ -21,6 +21,7 @@ pub mod body;
 pub mod conditional;
 pub mod faststart;
 pub mod mime;
+mod mapped;
 mod open_files;
 pub mod range;
 mod response;
@@ -28,7 +29,6 @@ mod response;
 #[cfg(test)]
 mod tests;
 
-use std::fs::File;
 use std::io;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -41,6 +41,7 @@ pub use self::mime::mime_for;
 pub use self::range::{parse_range, ByteRange, RangeOutcome};
 
 use self::body::{FileBody, HeadBody, Segment};
+use self::mapped::OpenBlob;
 use self::conditional::{evaluate, if_range_holds, Conditions, Precondition};
 use self::response::{accel_response, bare_response, not_modified, Representation};
 
@@ -262,21 +263,27 @@ fn plan(
 const SMALL_BODY: u64 = 64 * 1024;
 
 /// Reads the segments without blocking: `None` when some byte is not in the page cache.
+/// A single range in memory is a slice of the blob's mapping, not a copy.
 fn read_cached(
     path: &std::path::Path,
-    file: &File,
+    file: &OpenBlob,
     segments: &[Segment],
     total: u64,
 ) -> Result<Option<bytes::Bytes>, MediaError> {
+    if let [Segment::File { offset, len }] = segments {
+        if let Some(slice) = file.resident_slice(*offset, *len as usize) {
+            return Ok(Some(slice));
+        }
+    }
     let mut out = Vec::with_capacity(total as usize);
     for segment in segments {
         match segment {
             Segment::Bytes(b) => out.extend_from_slice(b),
             Segment::File { offset, len } => {
-                let start = out.len();
-                out.resize(start + *len as usize, 0);
-                match body::pread_nowait(file, &mut out[start..], *offset) {
-                    Ok(true) => {}
+                let (start, n) = (out.len(), *len as usize);
+                match body::pread_nowait(file.file(), &mut out.spare_capacity_mut()[..n], *offset) {
+                    // SAFETY: all n bytes after `start` were written.
+                    Ok(true) => unsafe { out.set_len(start + n) },
                     Ok(false) => return Ok(None),
                     Err(source) => return Err(MediaError::Io { path: path.to_path_buf(), source }),
                 }
@@ -289,7 +296,7 @@ fn read_cached(
 /// Reads every segment in one blocking task (the bytes are not all in the page cache).
 async fn read_small(
     path: PathBuf,
-    file: Arc<File>,
+    file: Arc<OpenBlob>,
     segments: Vec<Segment>,
     total: u64,
 ) -> Result<bytes::Bytes, MediaError> {
@@ -303,7 +310,7 @@ async fn read_small(
                 Segment::File { offset, len } => {
                     let start = out.len();
                     out.resize(start + *len as usize, 0);
-                    file.read_exact_at(&mut out[start..], *offset).map_err(io_err)?;
+                    file.file().read_exact_at(&mut out[start..], *offset).map_err(io_err)?;
                 }
             }
         }
