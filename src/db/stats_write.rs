@@ -7,6 +7,7 @@ use sqlx::AnyConnection;
 
 use super::progress::{chunks, Marks};
 use super::{Db, DbResult};
+use crate::stats::coarse::Coarse;
 use crate::stats::rollup::Additions;
 
 /// One row of `stats_daily`.
@@ -53,8 +54,8 @@ pub async fn store(conn: &mut AnyConnection, adds: &Additions) -> DbResult<()> {
     let mut keys: Vec<PresenceKey> = where_counted.keys().copied().collect();
     keys.sort_unstable();
     let mut active: BTreeMap<(u8, i64, i64, i64, i64), i64> = BTreeMap::new();
-    for key in new_presence(conn, &keys).await? {
-        let cell = where_counted[&key];
+    let fresh: Vec<(PresenceKey, Cell)> = new_presence(conn, &keys).await?.into_iter().map(|k| (k, where_counted[&k])).collect();
+    for &(key, cell) in &fresh {
         if key.period == b'a' {
             cells.entry(cell).or_default().started += 1;
         } else {
@@ -75,6 +76,7 @@ pub async fn store(conn: &mut AnyConnection, adds: &Additions) -> DbResult<()> {
         }
         query.execute(&mut *conn).await?;
     }
+    let coarse = Coarse::of(&cells, &fresh, &adds.reach);
     let cells: Vec<(Cell, Measures)> = cells.into_iter().collect();
     for chunk in chunks(&cells) {
         let sql = format!(
@@ -99,7 +101,7 @@ pub async fn store(conn: &mut AnyConnection, adds: &Additions) -> DbResult<()> {
         }
         query.execute(&mut *conn).await?;
     }
-    Ok(())
+    super::stats_totals::store(conn, &coarse).await
 }
 
 /// Inserts the keys; returns those that were not stored yet.
@@ -122,7 +124,7 @@ async fn new_presence(conn: &mut AnyConnection, keys: &[PresenceKey]) -> DbResul
     Ok(fresh)
 }
 
-fn period_text(period: u8) -> &'static str {
+pub(super) fn period_text(period: u8) -> &'static str {
     match period {
         b'd' => "d",
         b'w' => "w",
@@ -154,7 +156,7 @@ pub async fn clear(conn: &mut AnyConnection) -> DbResult<()> {
     for table in ["stats_daily", "stats_active", "stats_presence"] {
         sqlx::query(&format!("DELETE FROM {table}")).execute(&mut *conn).await?;
     }
-    Ok(())
+    super::stats_totals::clear(conn).await
 }
 
 /// The course of each course version.

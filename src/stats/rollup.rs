@@ -8,8 +8,10 @@ use std::time::{Duration, Instant};
 
 use sqlx::AnyConnection;
 
+use super::coarse::Reach;
 use super::{month_start, week_start, Zone};
 use crate::db::stats_write::{self, Cell, Measures, PresenceKey};
+use crate::db::stats_totals;
 use crate::db::DbResult;
 use crate::tracking::apply::Completion;
 use crate::tracking::event::{Event, EventKind};
@@ -25,6 +27,8 @@ const MAX_KNOWN: usize = 2_000_000;
 pub struct Recorder {
     pub zone: Zone,
     placements: Mutex<HashMap<i64, ((i64, i64), Instant)>>,
+    /// Each school's regions, reused like placements.
+    reach: Mutex<HashMap<i64, (Vec<i64>, Instant)>>,
     /// Keys known to be stored. Only ever added after a commit, and a rebuild stores every
     /// key again from the log, so a remembered key is never missing from the table.
     known: Mutex<HashSet<PresenceKey>>,
@@ -36,11 +40,13 @@ pub struct Additions {
     pub cells: BTreeMap<Cell, Measures>,
     /// Candidate presence keys, in event order, with the cell a new one counts in.
     pub presence: Vec<(PresenceKey, Cell)>,
+    /// The regions that count each school of the cells.
+    pub reach: Reach,
 }
 
 impl Recorder {
     pub fn new(zone: Zone) -> Recorder {
-        Recorder { zone, placements: Mutex::default(), known: Mutex::default() }
+        Recorder { zone, placements: Mutex::default(), reach: Mutex::default(), known: Mutex::default() }
     }
 
     /// Adds `events` (fresh, in log order) and the `completions` they caused to the totals.
@@ -51,6 +57,7 @@ impl Recorder {
         }
         let places = self.placements(conn, events).await?;
         let mut adds = additions(self.zone, &places, events, completions);
+        adds.reach = self.reach(conn, places.values().map(|(school, _)| *school)).await?;
         {
             let known = self.known.lock().expect("presence memory");
             adds.presence.retain(|(key, _)| !known.contains(key));
@@ -67,6 +74,33 @@ impl Recorder {
             known.clear();
         }
         known.extend(keys);
+    }
+
+    async fn reach(&self, conn: &mut AnyConnection, schools: impl Iterator<Item = i64>) -> DbResult<Reach> {
+        let mut out = Reach::new();
+        let mut ask = Vec::new();
+        {
+            let cache = self.reach.lock().expect("reach");
+            for school in schools {
+                match cache.get(&school) {
+                    Some((regions, at)) if at.elapsed() < PLACEMENT_TTL => {
+                        out.insert(school, regions.clone());
+                    }
+                    _ => ask.push(school),
+                }
+            }
+        }
+        ask.sort_unstable();
+        ask.dedup();
+        if !ask.is_empty() {
+            let found = stats_totals::reach(conn, &ask).await?;
+            let mut cache = self.reach.lock().expect("reach");
+            for (school, regions) in found {
+                cache.insert(school, (regions.clone(), Instant::now()));
+                out.insert(school, regions);
+            }
+        }
+        Ok(out)
     }
 
     async fn placements(&self, conn: &mut AnyConnection, events: &[&Event]) -> DbResult<HashMap<i64, (i64, i64)>> {
