@@ -211,11 +211,10 @@ pub async fn latest_versions(db: &Db, course_ids: &[i64]) -> DbResult<Vec<(i64, 
 pub async fn writer_connection(db: &Db) -> DbResult<sqlx::pool::PoolConnection<sqlx::Any>> {
     let mut conn = db.pool.acquire().await?;
     if db.backend == super::Backend::Sqlite {
-        sqlx::query("PRAGMA synchronous = FULL").execute(&mut *conn).await?;
-        // Each batch touches the event log's (user, client id) index, learners' progress rows
-        // and the totals all over a large file: 64 MiB of page cache (the default is 2 MiB)
-        // keeps those pages in memory instead of reading them again from the OS per statement.
-        sqlx::query("PRAGMA cache_size = -65536").execute(&mut *conn).await?;
+        // A batch touches index pages all over a large file: 64 MiB of page cache (not 2).
+        for pragma in ["PRAGMA synchronous = FULL", "PRAGMA cache_size = -65536"] {
+            sqlx::query(pragma).execute(&mut *conn).await?;
+        }
     }
     Ok(conn)
 }
