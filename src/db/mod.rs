@@ -17,6 +17,7 @@ pub mod sessions;
 pub mod state;
 pub mod stats_demo;
 pub mod stats_read;
+pub mod stats_totals;
 pub mod stats_write;
 pub mod users;
 pub mod versions;

@@ -15,6 +15,12 @@ pub struct Filter {
     pub course_id: Option<i64>,
     pub from_day: i64,
     pub to_day: i64,
+    /// `Some(r)`: `schools` are exactly those under region `r` (0: every school, and
+    /// learners without one), so the region's own totals answer.
+    pub region: Option<i64>,
+    /// Read only the finest totals (day x school x class x course), never the coarse ones:
+    /// what the coarse totals must agree with.
+    pub finest: bool,
 }
 
 impl Filter {
@@ -28,6 +34,33 @@ impl Filter {
             sql.push_str(&format!(" AND class_id = {class}"));
         }
         sql
+    }
+}
+
+/// Coarse totals that answer a whole dashboard's series (see the 0007 migration).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Coarse {
+    Region(i64),
+    School(i64),
+}
+
+impl Filter {
+    /// The coarse totals that answer this filter, if any: a region's, or one school's when
+    /// no class or course narrows it.
+    pub fn coarse(&self) -> Option<Coarse> {
+        if self.finest || self.class_id.is_some() || self.course_id.is_some() {
+            return None;
+        }
+        match (self.region, self.schools.as_deref()) {
+            (Some(r), _) => Some(Coarse::Region(r)),
+            (None, Some([school])) => Some(Coarse::School(*school)),
+            _ => None,
+        }
+    }
+
+    /// Whether the per-school totals can compare this filter's schools.
+    pub fn by_school_totals(&self) -> bool {
+        !self.finest && self.class_id.is_none() && self.course_id.is_none()
     }
 }
 
@@ -89,6 +122,78 @@ pub async fn learners(db: &Db, f: &Filter, by: GroupBy, period: char, from: i64)
     }
     let sql = format!("SELECT {key}, SUM(learners) FROM stats_active WHERE {cond} GROUP BY {key} ORDER BY {key}");
     Ok(sqlx::query_as(&cast_sums(db, &sql)).fetch_all(&db.pool).await?)
+}
+
+/// Measures, distinct learners and learner-days per group key.
+pub type TotalsRow = (i64, Measures, i64, i64);
+
+/// Per day from `from` to `to`: measures, distinct learners (and learner-days, the same).
+pub async fn coarse_days(db: &Db, src: Coarse, from: i64, to: i64) -> DbResult<Vec<TotalsRow>> {
+    let (table, cond) = coarse_source(src);
+    sum_totals(db, table, "start", &cond, 'd', from, to).await
+}
+
+/// Distinct learners per week ('w') or month ('m') starting between `from` and `to`.
+pub async fn coarse_learners(db: &Db, src: Coarse, period: char, from: i64, to: i64) -> DbResult<Vec<(i64, i64)>> {
+    let (table, cond) = coarse_source(src);
+    let period = if period == 'm' { 'm' } else { 'w' };
+    Ok(sum_totals(db, table, "start", &cond, period, from, to).await?.into_iter().map(|r| (r.0, r.2)).collect())
+}
+
+/// Per course of region `region`, over `from..=to`: measures and learner-days.
+pub async fn coarse_courses(db: &Db, region: i64, from: i64, to: i64) -> DbResult<Vec<TotalsRow>> {
+    sum_spans(db, "stats_region_totals", "course_id", &format!("region_id = {region} AND course_id > 0"), from, to).await
+}
+
+/// Per school of `f` (every school when it names none), over its range: measures and
+/// learner-days.
+pub async fn coarse_schools(db: &Db, f: &Filter) -> DbResult<Vec<TotalsRow>> {
+    let cond = match &f.schools {
+        None => "1 = 1".to_string(),
+        Some(s) if s.is_empty() => "school_id IN (NULL)".to_string(),
+        Some(s) => format!("school_id IN ({})", s.iter().map(i64::to_string).collect::<Vec<_>>().join(",")),
+    };
+    sum_spans(db, "stats_school_totals", "school_id", &cond, f.from_day, f.to_day).await
+}
+
+/// Sums over `from..=to` from month rows for the whole months of the range and day rows for
+/// its ends, so that a year is about a dozen rows per group, not 365.
+async fn sum_spans(db: &Db, table: &str, key: &str, cond: &str, from: i64, to: i64) -> DbResult<Vec<TotalsRow>> {
+    let mut merged: std::collections::BTreeMap<i64, TotalsRow> = std::collections::BTreeMap::new();
+    for (period, from, to) in crate::stats::spans(from, to) {
+        for row in sum_totals(db, table, key, cond, period, from, to).await? {
+            let e = merged.entry(row.0).or_insert((row.0, Measures::default(), 0, 0));
+            crate::stats::coarse::add(&mut e.1, &row.1);
+            e.2 += row.2;
+            e.3 += row.3;
+        }
+    }
+    Ok(merged.into_values().collect())
+}
+
+fn coarse_source(src: Coarse) -> (&'static str, String) {
+    match src {
+        Coarse::Region(r) => ("stats_region_totals", format!("region_id = {r} AND course_id = 0")),
+        Coarse::School(s) => ("stats_school_totals", format!("school_id = {s}")),
+    }
+}
+
+type TotalsSums = (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64);
+
+async fn sum_totals(db: &Db, table: &str, key: &str, cond: &str, period: char, from: i64, to: i64) -> DbResult<Vec<TotalsRow>> {
+    let sql = format!(
+        "SELECT {key}, SUM(events), SUM(sessions), SUM(study_ms), SUM(video_ms), SUM(started), SUM(items_completed), \
+           SUM(courses_completed), SUM(score_centi_sum), SUM(score_count), SUM(learners), SUM(learner_days) \
+         FROM {table} WHERE {cond} AND period = '{period}' AND start BETWEEN {from} AND {to} GROUP BY {key} ORDER BY {key}"
+    );
+    let rows: Vec<TotalsSums> = sqlx::query_as(&cast_sums(db, &sql)).fetch_all(&db.pool).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let m = Measures { events: r.1, sessions: r.2, study_ms: r.3, video_ms: r.4, started: r.5, items_completed: r.6, courses_completed: r.7, score_centi_sum: r.8, score_count: r.9 };
+            (r.0, m, r.10, r.11)
+        })
+        .collect())
 }
 
 /// Media bytes served per day (of one course, or of all).

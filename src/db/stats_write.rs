@@ -8,6 +8,7 @@ use sqlx::AnyConnection;
 use super::progress::{chunks, Marks};
 use super::progress_pg::{arrays_json, insert_from_arrays};
 use super::{Db, DbResult};
+use crate::stats::coarse::Coarse;
 use crate::stats::rollup::Additions;
 
 /// One row of `stats_daily`.
@@ -54,8 +55,8 @@ pub async fn store(conn: &mut AnyConnection, adds: &Additions) -> DbResult<()> {
     let mut keys: Vec<PresenceKey> = where_counted.keys().copied().collect();
     keys.sort_unstable();
     let mut active: BTreeMap<(u8, i64, i64, i64, i64), i64> = BTreeMap::new();
-    for key in new_presence(conn, &keys).await? {
-        let cell = where_counted[&key];
+    let fresh: Vec<(PresenceKey, Cell)> = new_presence(conn, &keys).await?.into_iter().map(|k| (k, where_counted[&k])).collect();
+    for &(key, cell) in &fresh {
         if key.period == b'a' {
             cells.entry(cell).or_default().started += 1;
         } else {
@@ -63,9 +64,11 @@ pub async fn store(conn: &mut AnyConnection, adds: &Additions) -> DbResult<()> {
         }
     }
     let active: Vec<_> = active.into_iter().collect();
+    let coarse = Coarse::of(&cells, &fresh, &adds.reach);
     let cells: Vec<(Cell, Measures)> = cells.into_iter().collect();
     if let Marks::Numbered = Marks::of(conn) {
-        return store_pg(conn, &active, &cells).await;
+        store_pg(conn, &active, &cells).await?;
+        return super::stats_totals::store(conn, &coarse).await;
     }
     for chunk in chunks(&active) {
         let sql = format!(
@@ -103,7 +106,7 @@ pub async fn store(conn: &mut AnyConnection, adds: &Additions) -> DbResult<()> {
         }
         query.execute(&mut *conn).await?;
     }
-    Ok(())
+    super::stats_totals::store(conn, &coarse).await
 }
 
 const DAILY_COLUMNS: [(&str, &str); 13] = [
@@ -185,7 +188,7 @@ async fn new_presence(conn: &mut AnyConnection, keys: &[PresenceKey]) -> DbResul
     Ok(fresh)
 }
 
-fn period_text(period: u8) -> &'static str {
+pub(super) fn period_text(period: u8) -> &'static str {
     match period {
         b'd' => "d",
         b'w' => "w",
@@ -217,7 +220,7 @@ pub async fn clear(conn: &mut AnyConnection) -> DbResult<()> {
     for table in ["stats_daily", "stats_active", "stats_presence"] {
         sqlx::query(&format!("DELETE FROM {table}")).execute(&mut *conn).await?;
     }
-    Ok(())
+    super::stats_totals::clear(conn).await
 }
 
 /// The course of each course version.

@@ -144,7 +144,7 @@ pub async fn target(state: &AppState, scope: &Scope, target: Target, query: &Sta
     let allowed = scope.stats_schools().ok_or(AppError::Forbidden)?;
     let (from_day, to_day) = range(state, query)?;
     let min = state.settings.stats.min_group;
-    let mut filter = Filter { schools: allowed.clone(), class_id: None, course_id: None, from_day, to_day };
+    let mut filter = Filter { schools: allowed.clone(), class_id: None, course_id: None, from_day, to_day, region: None, finest: false };
     match target {
         Target::Region => {
             let regions = org::regions(&state.db).await?;
@@ -168,6 +168,8 @@ pub async fn target(state: &AppState, scope: &Scope, target: Target, query: &Sta
             if let Some(r) = root {
                 filter.schools = Some(org::schools_in_regions(&state.db, &org::region_subtree(&state.db, r).await?).await?);
             }
+            // No root: an administrator's view of everything, region 0's totals.
+            filter.region = Some(root.unwrap_or(0));
             let title = root.and_then(|r| regions.iter().find(|x| x.id == r)).map_or_else(String::new, |r| r.name.clone());
             let links = children.iter().map(|c| Link { id: c.id, name: c.name.clone(), selected: false }).collect();
             Ok((filter, Groups::Region { sub_regions }, min, title, links))

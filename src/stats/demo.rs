@@ -60,7 +60,7 @@ pub async fn generate(db: &Db, zone: Zone, plan: &DemoPlan) -> anyhow::Result<De
     let writer = Writer::start(db.clone(), lookups, Arc::new(Recorder::new(zone)));
     let mut report = DemoReport { schools: plan.schools, learners: learners.len(), courses: courses.len(), days: plan.days, ..Default::default() };
     let today = zone.day(now_ms());
-    let mut pending = Vec::new();
+    let mut pending = std::collections::VecDeque::new();
     for day in today - plan.days + 1..=today {
         let weekday = (day + 3).rem_euclid(7);
         let chance = if weekday < 5 { plan.activity } else { plan.activity / 5.0 };
@@ -80,9 +80,11 @@ pub async fn generate(db: &Db, zone: Zone, plan: &DemoPlan) -> anyhow::Result<De
         for chunk in events.chunks(200) {
             let w = writer.clone();
             let chunk = chunk.to_vec();
-            pending.push(tokio::spawn(async move { w.write(chunk).await }));
+            pending.push_back(tokio::spawn(async move { w.write(chunk).await }));
+            // Keep the writer's queue full: wait for the oldest batch only, not for all.
             if pending.len() >= IN_FLIGHT {
-                report.stored += drain(&mut pending).await?;
+                let oldest = pending.pop_front().expect("a batch in flight");
+                report.stored += oldest.await??.into_iter().filter(|s| *s).count() as u64;
             }
         }
     }
@@ -91,7 +93,7 @@ pub async fn generate(db: &Db, zone: Zone, plan: &DemoPlan) -> anyhow::Result<De
     Ok(report)
 }
 
-async fn drain(pending: &mut Vec<tokio::task::JoinHandle<Result<Vec<bool>, crate::tracking::TrackError>>>) -> anyhow::Result<u64> {
+async fn drain(pending: &mut std::collections::VecDeque<tokio::task::JoinHandle<Result<Vec<bool>, crate::tracking::TrackError>>>) -> anyhow::Result<u64> {
     let mut stored = 0;
     for task in pending.drain(..) {
         stored += task.await??.into_iter().filter(|s| *s).count() as u64;

@@ -3,6 +3,7 @@
 //! are kept by (this file).
 
 pub mod charts;
+pub mod coarse;
 pub mod demo;
 pub mod media;
 pub mod rollup;
@@ -62,6 +63,33 @@ pub fn week_start(day: i64) -> i64 {
 pub fn month_start(day: i64) -> i64 {
     let (y, m, _) = civil(day);
     days_from_civil(y, m, 1)
+}
+
+/// The first day of the month after the one starting on `month`.
+pub fn next_month(month: i64) -> i64 {
+    month_start(month + 31)
+}
+
+/// `from..=to` as spans of whole months (`'m'`, first and last month start) and of the
+/// days before and after them (`'d'`, first and last day).
+pub fn spans(from: i64, to: i64) -> Vec<(char, i64, i64)> {
+    let first = if month_start(from) == from { from } else { next_month(month_start(from)) };
+    let mut end = first;
+    while next_month(end) - 1 <= to {
+        end = next_month(end);
+    }
+    if end == first {
+        return vec![('d', from, to)];
+    }
+    let mut out = Vec::with_capacity(3);
+    if from < first {
+        out.push(('d', from, first - 1));
+    }
+    out.push(('m', first, month_start(end - 1)));
+    if end <= to {
+        out.push(('d', end, to));
+    }
+    out
 }
 
 /// Year, month, day of a day number (Howard Hinnant's `civil_from_days`).
@@ -124,5 +152,18 @@ mod tests {
         assert_eq!(Zone::parse("-05:30").unwrap().offset_ms, -330 * 60_000);
         assert!(Zone::parse("Europe/Berlin").is_err());
         assert_eq!(zone.day(zone.day_start_ms(20_000)), 20_000);
+    }
+
+    #[test]
+    fn ranges_split_into_whole_months_and_ragged_ends() {
+        let d = |s: &str| parse_date(s).unwrap();
+        assert_eq!(spans(d("2026-01-10"), d("2026-01-31")), vec![('d', d("2026-01-10"), d("2026-01-31"))]);
+        assert_eq!(spans(d("2026-01-01"), d("2026-01-31")), vec![('m', d("2026-01-01"), d("2026-01-01"))]);
+        assert_eq!(
+            spans(d("2025-11-28"), d("2026-11-27")),
+            vec![('d', d("2025-11-28"), d("2025-11-30")), ('m', d("2025-12-01"), d("2026-10-01")), ('d', d("2026-11-01"), d("2026-11-27"))]
+        );
+        assert_eq!(spans(d("2026-02-01"), d("2026-03-30")), vec![('m', d("2026-02-01"), d("2026-02-01")), ('d', d("2026-03-01"), d("2026-03-30"))]);
+        assert_eq!(next_month(d("2024-02-01")), d("2024-03-01"));
     }
 }

@@ -8,8 +8,10 @@ use std::time::{Duration, Instant};
 
 use sqlx::AnyConnection;
 
+use super::coarse::Reach;
 use super::{month_start, week_start, Zone};
 use crate::db::stats_write::{self, Cell, Measures, PresenceKey};
+use crate::db::stats_totals;
 use crate::db::DbResult;
 use crate::tracking::apply::Completion;
 use crate::tracking::event::{Event, EventKind};
@@ -24,7 +26,9 @@ const MAX_KNOWN: usize = 2_000_000;
 /// counted in a period, are remembered between batches.
 pub struct Recorder {
     pub zone: Zone,
-    placements: Mutex<HashMap<i64, ((i64, i64), Instant)>>,
+    placements: Memo<(i64, i64)>,
+    /// Each school's regions (see [`Reach`]).
+    reach: Memo<Vec<i64>>,
     /// Keys known to be stored. Only ever added after a commit, and a rebuild stores every
     /// key again from the log, so a remembered key is never missing from the table.
     known: Mutex<HashSet<PresenceKey>>,
@@ -36,11 +40,13 @@ pub struct Additions {
     pub cells: BTreeMap<Cell, Measures>,
     /// Candidate presence keys, in event order, with the cell a new one counts in.
     pub presence: Vec<(PresenceKey, Cell)>,
+    /// The regions that count each school of the cells.
+    pub reach: Reach,
 }
 
 impl Recorder {
     pub fn new(zone: Zone) -> Recorder {
-        Recorder { zone, placements: Mutex::default(), known: Mutex::default() }
+        Recorder { zone, placements: Memo::default(), reach: Memo::default(), known: Mutex::default() }
     }
 
     /// Adds `events` (fresh, in log order) and the `completions` they caused to the totals.
@@ -51,6 +57,7 @@ impl Recorder {
         }
         let places = self.placements(conn, events).await?;
         let mut adds = additions(self.zone, &places, events, completions);
+        adds.reach = self.reach(conn, places.values().map(|(school, _)| *school)).await?;
         {
             let known = self.known.lock().expect("presence memory");
             adds.presence.retain(|(key, _)| !known.contains(key));
@@ -69,35 +76,63 @@ impl Recorder {
         known.extend(keys);
     }
 
+    /// Each school's regions.
+    async fn reach(&self, conn: &mut AnyConnection, schools: impl Iterator<Item = i64>) -> DbResult<Reach> {
+        let (mut out, ask) = self.reach.recall(schools);
+        if !ask.is_empty() {
+            let found = stats_totals::reach(conn, &ask).await?;
+            self.reach.remember(ask.iter().map(|school| (*school, found.get(school).cloned().unwrap_or_else(|| vec![0]))), &mut out);
+        }
+        Ok(out)
+    }
+
+    /// Each learner's school and first class.
     async fn placements(&self, conn: &mut AnyConnection, events: &[&Event]) -> DbResult<HashMap<i64, (i64, i64)>> {
-        let mut out = HashMap::new();
-        let mut ask = Vec::new();
-        {
-            let cache = self.placements.lock().expect("placements");
-            for ev in events {
-                match cache.get(&ev.user_id) {
-                    Some(&(place, at)) if at.elapsed() < PLACEMENT_TTL => {
-                        out.insert(ev.user_id, place);
-                    }
-                    _ => ask.push(ev.user_id),
+        let (mut out, ask) = self.placements.recall(events.iter().map(|ev| ev.user_id));
+        if !ask.is_empty() {
+            let found = stats_write::placements(conn, &ask).await?;
+            self.placements.remember(ask.iter().map(|user| (*user, found.get(user).copied().unwrap_or((0, 0)))), &mut out);
+        }
+        Ok(out)
+    }
+}
+
+/// Facts looked up by id and reused for [`PLACEMENT_TTL`].
+struct Memo<V>(Mutex<HashMap<i64, (V, Instant)>>);
+
+impl<V: Clone> Default for Memo<V> {
+    fn default() -> Self {
+        Memo(Mutex::default())
+    }
+}
+
+impl<V: Clone> Memo<V> {
+    /// The fresh facts of `ids`, and the ids to look up (sorted, once each).
+    fn recall(&self, ids: impl Iterator<Item = i64>) -> (HashMap<i64, V>, Vec<i64>) {
+        let (mut out, mut ask) = (HashMap::new(), Vec::new());
+        let memo = self.0.lock().expect("memo");
+        for id in ids {
+            match memo.get(&id) {
+                Some((v, at)) if at.elapsed() < PLACEMENT_TTL => {
+                    out.insert(id, v.clone());
                 }
+                _ => ask.push(id),
             }
         }
         ask.sort_unstable();
         ask.dedup();
-        if !ask.is_empty() {
-            let found = stats_write::placements(conn, &ask).await?;
-            let mut cache = self.placements.lock().expect("placements");
-            if cache.len() > MAX_KNOWN / 10 {
-                cache.clear();
-            }
-            for user in ask {
-                let place = found.get(&user).copied().unwrap_or((0, 0));
-                cache.insert(user, (place, Instant::now()));
-                out.insert(user, place);
-            }
+        (out, ask)
+    }
+
+    fn remember(&self, found: impl Iterator<Item = (i64, V)>, out: &mut HashMap<i64, V>) {
+        let mut memo = self.0.lock().expect("memo");
+        if memo.len() > MAX_KNOWN / 10 {
+            memo.clear();
         }
-        Ok(out)
+        for (id, v) in found {
+            memo.insert(id, (v.clone(), Instant::now()));
+            out.insert(id, v);
+        }
     }
 }
 

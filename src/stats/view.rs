@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 use serde_json::{json, Value};
 
+use super::coarse::add;
 use super::{charts, date_text, month_start, week_start};
 use crate::db::stats_read::{self, Filter, GroupBy};
 use crate::db::stats_write::Measures;
@@ -56,8 +57,16 @@ pub async fn build(db: &Db, filter: &Filter, groups: &Groups, mask: i64, caption
     let masker = Masker(mask);
     let mut tables = Vec::new();
     let (from, to) = (filter.from_day, filter.to_day);
-    let days = stats_read::measures(db, filter, GroupBy::Day).await?;
-    let daily_learners: HashMap<i64, i64> = stats_read::learners(db, filter, GroupBy::Day, 'd', from).await?.into_iter().collect();
+    let (days, daily_learners): (Vec<(i64, Measures)>, HashMap<i64, i64>) = match filter.coarse() {
+        Some(src) => {
+            let rows = stats_read::coarse_days(db, src, from, to).await?;
+            (rows.iter().map(|r| (r.0, r.1)).collect(), rows.iter().map(|r| (r.0, r.2)).collect())
+        }
+        None => (
+            stats_read::measures(db, filter, GroupBy::Day).await?,
+            stats_read::learners(db, filter, GroupBy::Day, 'd', from).await?.into_iter().collect(),
+        ),
+    };
     let measures_by_day: HashMap<i64, Measures> = days.iter().copied().collect();
     let mut daily = Table { id: "daily", columns: vec!["date", "learners", "sessions", "study_minutes", "video_minutes", "items_completed", "courses_completed", "average_score"], rows: vec![] };
     let mut total = Measures::default();
@@ -114,7 +123,10 @@ pub async fn build(db: &Db, filter: &Filter, groups: &Groups, mask: i64, caption
 }
 
 async fn period_table(db: &Db, filter: &Filter, period: char, from: i64, id: &'static str, masker: &Masker) -> DbResult<Table> {
-    let rows = stats_read::learners(db, filter, GroupBy::Day, period, from).await?;
+    let rows = match filter.coarse() {
+        Some(src) => stats_read::coarse_learners(db, src, period, from, filter.to_day).await?,
+        None => stats_read::learners(db, filter, GroupBy::Day, period, from).await?,
+    };
     Ok(Table { id, columns: vec!["period_start", "learners"], rows: rows.into_iter().map(|(start, n)| vec![json!(date_text(start)), masker.count(n)]).collect() })
 }
 
@@ -135,8 +147,16 @@ fn group_row(id: i64, name: &str, learners: i64, m: &Measures, masker: &Masker) 
 
 /// Courses by study time (most used first), and the same rolled up by subject and grade.
 async fn course_tables(db: &Db, filter: &Filter, masker: &Masker) -> DbResult<(Table, Table, Table)> {
-    let measures = stats_read::measures(db, filter, GroupBy::Course).await?;
-    let learners: HashMap<i64, i64> = stats_read::learners(db, filter, GroupBy::Course, 'd', filter.from_day).await?.into_iter().collect();
+    let (measures, learners): (Vec<(i64, Measures)>, HashMap<i64, i64>) = match filter.coarse() {
+        Some(stats_read::Coarse::Region(r)) => {
+            let rows = stats_read::coarse_courses(db, r, filter.from_day, filter.to_day).await?;
+            (rows.iter().map(|r| (r.0, r.1)).collect(), rows.iter().map(|r| (r.0, r.3)).collect())
+        }
+        _ => (
+            stats_read::measures(db, filter, GroupBy::Course).await?,
+            stats_read::learners(db, filter, GroupBy::Course, 'd', filter.from_day).await?.into_iter().collect(),
+        ),
+    };
     let ids: Vec<i64> = measures.iter().map(|(id, _)| *id).collect();
     let labels: HashMap<i64, stats_read::CourseLabel> = stats_read::course_labels(db, &ids).await?.into_iter().map(|c| (c.id, c)).collect();
     let mut rows: Vec<(i64, &stats_read::CourseLabel, i64, Measures)> = measures
@@ -168,8 +188,15 @@ async fn course_tables(db: &Db, filter: &Filter, masker: &Masker) -> DbResult<(T
 /// Schools (and sub-regions) or classes side by side.
 async fn group_tables(db: &Db, filter: &Filter, groups: &Groups, masker: &Masker) -> DbResult<Vec<Table>> {
     let by = if matches!(groups, Groups::Classes) { GroupBy::Class } else { GroupBy::School };
-    let measures: HashMap<i64, Measures> = stats_read::measures(db, filter, by).await?.into_iter().collect();
-    let learners: HashMap<i64, i64> = stats_read::learners(db, filter, by, 'd', filter.from_day).await?.into_iter().collect();
+    let (measures, learners): (HashMap<i64, Measures>, HashMap<i64, i64>) = if by == GroupBy::School && filter.by_school_totals() {
+        let rows = stats_read::coarse_schools(db, filter).await?;
+        (rows.iter().map(|r| (r.0, r.1)).collect(), rows.iter().map(|r| (r.0, r.3)).collect())
+    } else {
+        (
+            stats_read::measures(db, filter, by).await?.into_iter().collect(),
+            stats_read::learners(db, filter, by, 'd', filter.from_day).await?.into_iter().collect(),
+        )
+    };
     let mut ids: Vec<i64> = measures.keys().copied().filter(|id| *id != 0).collect();
     ids.sort_unstable();
     let names: HashMap<i64, String> = stats_read::names(db, if by == GroupBy::Class { "classes" } else { "schools" }, &ids).await?.into_iter().collect();
@@ -223,18 +250,6 @@ impl Masker {
     fn guard(&self, learners: i64, value: Value) -> Value {
         if learners < self.0 { Value::Null } else { value }
     }
-}
-
-fn add(total: &mut Measures, m: &Measures) {
-    total.events += m.events;
-    total.sessions += m.sessions;
-    total.study_ms += m.study_ms;
-    total.video_ms += m.video_ms;
-    total.started += m.started;
-    total.items_completed += m.items_completed;
-    total.courses_completed += m.courses_completed;
-    total.score_centi_sum += m.score_centi_sum;
-    total.score_count += m.score_count;
 }
 
 fn minutes(ms: i64) -> i64 {

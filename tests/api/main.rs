@@ -21,6 +21,7 @@ mod scorm_isolation;
 mod stats;
 mod stats_access;
 mod stats_browser;
+mod stats_totals;
 mod teach;
 mod uploads;
 mod webdriver;

@@ -24,6 +24,8 @@ pub async fn snapshot(app: &TestApp) -> Vec<String> {
         ("stats_daily", "day, school_id, class_id, course_id, events, sessions, study_ms, video_ms, started, items_completed, courses_completed, score_centi_sum, score_count"),
         ("stats_active", "period, start, school_id, class_id, course_id, learners"),
         ("stats_presence", "period, start, user_id, course_id"),
+        ("stats_school_totals", "school_id, period, start, events, sessions, study_ms, video_ms, started, items_completed, courses_completed, score_centi_sum, score_count, learners, learner_days"),
+        ("stats_region_totals", "region_id, period, start, course_id, events, sessions, study_ms, video_ms, started, items_completed, courses_completed, score_centi_sum, score_count, learners, learner_days"),
     ] {
         let rows: Vec<sqlx::any::AnyRow> = sqlx::query(&format!("SELECT {cols} FROM {table} ORDER BY {cols}")).fetch_all(&app.db.pool).await.unwrap();
         for row in rows {
@@ -195,19 +197,22 @@ async fn media_bytes_served_are_counted_per_course_without_a_database_round_trip
     assert_eq!(media["rows"][0][1], whole + 1000, "{media}");
 }
 
+/// Runs the `courseware` CLI on the app's database; returns its JSON output.
+pub fn run_cli(app: &TestApp, args: &[&str]) -> Value {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_courseware"))
+        .args(["--data-dir", app.data_dir.path().to_str().unwrap(), "--database-url", &app.settings.database_url])
+        .args(args)
+        .env("COURSEWARE_IMPORT_DEMO", "false")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice::<Value>(&out.stdout).unwrap()
+}
+
 #[tokio::test]
 async fn demo_data_is_idempotent_and_stats_rebuild_by_cli_gives_identical_numbers() {
     let app = crate::helpers::spawn_app_with(crate::helpers::Options { import_demo: false }).await;
-    let run = |args: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_courseware"))
-            .args(["--data-dir", app.data_dir.path().to_str().unwrap(), "--database-url", &app.settings.database_url])
-            .args(args)
-            .env("COURSEWARE_IMPORT_DEMO", "false")
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
-        serde_json::from_slice::<Value>(&out.stdout).unwrap()
-    };
+    let run = |args: &[&str]| run_cli(&app, args);
     let demo = ["demo-data", "--schools", "2", "--learners", "60", "--courses", "3", "--days", "40", "--activity", "0.5", "--json"];
     let first = run(&demo);
     assert_eq!(first["stored"], first["events"]);

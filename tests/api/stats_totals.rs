@@ -1,0 +1,78 @@
+//! The coarse totals (per school, per region x course, by day, week and month) that the
+//! dashboards read: the same dashboards as the finest totals give, whatever the range, for a
+//! region, for everyone and for one school; rebuilt identically; and carried over from the
+//! finest ones by the 0007 migration.
+
+use serde_json::Value;
+
+use crate::helpers::{spawn_app_with, Options, TestApp};
+use crate::stats::{run_cli, snapshot};
+use courseware::db::stats_read::Filter;
+use courseware::db::{org, now_ms};
+use courseware::stats::view::{self, Groups};
+use courseware::stats::{month_start, next_month, Zone};
+
+/// The dashboard as JSON (tables and totals; charts are drawn from the tables).
+async fn dashboard(app: &TestApp, filter: &Filter, groups: &Groups) -> Value {
+    let captions = |id: &str| id.to_string();
+    serde_json::to_value(view::build(&app.db, filter, groups, 5, &captions).await.unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn coarse_totals_give_the_dashboards_of_the_finest_totals_over_any_range() {
+    let app = spawn_app_with(Options { import_demo: false }).await;
+    // Three districts (schools spread over them), 100 days: whole months and ragged ends.
+    let report = run_cli(&app, &["demo-data", "--schools", "6", "--learners", "90", "--courses", "4", "--days", "100", "--activity", "0.4", "--json"]);
+    assert!(report["stored"].as_u64().unwrap() > 1000, "{report}");
+    let city = org::region_by_code(&app.db, "demo-city").await.unwrap().id;
+    let district = org::region_by_code(&app.db, "demo-d1").await.unwrap().id;
+    let today = Zone::parse("Asia/Shanghai").unwrap().day(now_ms());
+    let whole = next_month(month_start(today - 99));
+    let ranges = [(today - 29, today), (today - 99, today), (whole, next_month(whole) + 9), (whole + 3, whole + 5)];
+    let regions = org::regions(&app.db).await.unwrap();
+    let mut compared = 0;
+    for (region, root) in [(city, Some(city)), (district, Some(district)), (0, None)] {
+        let mut sub_regions = Vec::new();
+        for child in regions.iter().filter(|r| r.parent_id == root) {
+            let ids = org::region_subtree(&app.db, child.id).await.unwrap();
+            sub_regions.push((child.id, child.name.clone(), org::schools_in_regions(&app.db, &ids).await.unwrap()));
+        }
+        let schools = match root {
+            Some(r) => Some(org::schools_in_regions(&app.db, &org::region_subtree(&app.db, r).await.unwrap()).await.unwrap()),
+            None => None,
+        };
+        let groups = Groups::Region { sub_regions };
+        for (from_day, to_day) in ranges {
+            let coarse = Filter { schools: schools.clone(), class_id: None, course_id: None, from_day, to_day, region: Some(region), finest: false };
+            let finest = Filter { region: None, finest: true, ..coarse.clone() };
+            let shown = dashboard(&app, &coarse, &groups).await;
+            assert_eq!(shown, dashboard(&app, &finest, &groups).await, "region {region}, days {from_day}..={to_day}");
+            compared += shown["tables"].as_array().unwrap().iter().map(|t| t["rows"].as_array().unwrap().len()).sum::<usize>();
+        }
+    }
+    let school = org::school_by_code(&app.db, "demo-s1").await.unwrap().id;
+    for (from_day, to_day) in ranges {
+        let coarse = Filter { schools: Some(vec![school]), class_id: None, course_id: None, from_day, to_day, region: None, finest: false };
+        let finest = Filter { finest: true, ..coarse.clone() };
+        assert_eq!(dashboard(&app, &coarse, &Groups::Classes).await, dashboard(&app, &finest, &Groups::Classes).await, "school, days {from_day}..={to_day}");
+    }
+    assert!(compared > 500, "too little to compare: {compared} rows");
+}
+
+#[tokio::test]
+async fn the_0007_migration_carries_the_finest_totals_over_into_the_coarse_ones() {
+    let app = spawn_app_with(Options { import_demo: false }).await;
+    run_cli(&app, &["demo-data", "--schools", "3", "--learners", "40", "--courses", "3", "--days", "70", "--activity", "0.5", "--json"]);
+    let live = snapshot(&app).await;
+    assert!(live.iter().any(|r| r.starts_with("stats_region_totals:")), "no coarse totals kept");
+    // What an upgraded server runs: the migration's statements after its table definitions.
+    let backend = if app.db.backend == courseware::db::Backend::Postgres { "postgres" } else { "sqlite" };
+    let text = std::fs::read_to_string(format!("{}/migrations/{backend}/0007_stats_totals.sql", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let fill = &text[text.find("-- Totals already kept").unwrap()..];
+    let mut conn = app.db.pool.acquire().await.unwrap();
+    for table in ["stats_school_totals", "stats_region_totals"] {
+        sqlx::query(&format!("DELETE FROM {table}")).execute(&mut *conn).await.unwrap();
+    }
+    sqlx::raw_sql(fill).execute(&mut *conn).await.unwrap();
+    assert_eq!(snapshot(&app).await, live, "the migration's totals differ from the writer's");
+}
