@@ -29,7 +29,9 @@ type Mark = (Status, Option<f64>);
 type Key = (i64, i64, String);
 
 /// Brings the rows of the (learner, course) `pairs` up to date with `events` (already in the
-/// log, in log order) under each course's current `outlines`. Courses that are gone get no
+/// log, in log order) under each course's current `outlines`. The caller has taken the
+/// pairs' course rows with `progress::lock_courses` (the writer does so before it numbers
+/// the events, so the lock is not taken twice). Courses that are gone get no
 /// rows; their events stay in the log. Returns what each event completed: events are
 /// replayed one by one in log order, so live ingest and a rebuild find the same completions
 /// on the same days.
@@ -43,7 +45,6 @@ pub async fn apply(
     if pairs.is_empty() {
         return Ok(Vec::new());
     }
-    progress::lock_courses(conn, &pairs).await?;
     let mut states: BTreeMap<(i64, i64, String), (ItemState, Option<ItemProgressRow>)> = progress::item_rows(conn, &pairs)
         .await?
         .into_iter()

@@ -44,8 +44,10 @@ pub async fn rebuild(db: &Db, lookups: &Lookups, zone: Zone) -> Result<RebuildRe
         }
         let courses: Vec<i64> = events.iter().map(|e| e.item.course_id).collect::<BTreeSet<_>>().into_iter().collect();
         let outlines = lookups.latest_outlines(db, &courses).await?;
-        let pairs = courses.iter().map(|&c| (user, c)).collect();
+        // Courses that are gone get no rows (and no lock, which would create an empty one).
+        let pairs = courses.iter().filter(|c| outlines.contains_key(c)).map(|&c| (user, c)).collect();
         let refs: Vec<&Event> = events.iter().collect();
+        progress::lock_courses(&mut tx, &pairs).await?;
         let completions = apply(&mut tx, &pairs, &refs, &outlines).await?;
         // Events of deleted courses are skipped above: no page shows a deleted course.
         recorder.record(&mut tx, &refs, &completions).await?;
@@ -60,8 +62,12 @@ pub async fn rebuild(db: &Db, lookups: &Lookups, zone: Zone) -> Result<RebuildRe
 #[tracing::instrument(skip(db, lookups))]
 pub async fn refresh_course(db: &Db, lookups: &Lookups, course_id: i64) -> Result<(), TrackError> {
     let outlines = lookups.latest_outlines(db, &[course_id]).await?;
+    if !outlines.contains_key(&course_id) {
+        return Ok(());
+    }
     let mut tx = db.pool.begin().await.map_err(crate::db::DbError::from)?;
     let pairs = progress::learners_of_course(&mut tx, course_id).await?.into_iter().map(|u| (u, course_id)).collect();
+    progress::lock_courses(&mut tx, &pairs).await?;
     apply(&mut tx, &pairs, &[], &outlines).await?;
     tx.commit().await.map_err(crate::db::DbError::from)?;
     Ok(())

@@ -36,7 +36,7 @@ async fn a_server_killed_under_load_loses_no_acknowledged_event() {
     assert!(base.starts_with("http://127.0.0.1:"), "{line}");
 
     let acked = Arc::new(Mutex::new(Vec::<String>::new()));
-    let deadline = Instant::now() + Duration::from_secs(20);
+    let deadline = Instant::now() + Duration::from_secs(45);
     let senders: Vec<_> = (0..16)
         .map(|task| {
             let (acked, base, token) = (acked.clone(), base.clone(), tokens[task % tokens.len()].clone());
@@ -60,7 +60,11 @@ async fn a_server_killed_under_load_loses_no_acknowledged_event() {
             })
         })
         .collect();
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Kill once a fair number of events has been acknowledged, however loaded the machine.
+    let wait_until = Instant::now() + Duration::from_secs(30);
+    while acked.lock().unwrap().len() < 200 && Instant::now() < wait_until {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     server.kill().unwrap(); // SIGKILL: no shutdown, no flush, nothing the process can do.
     server.wait().unwrap();
     for s in senders {
@@ -71,6 +75,6 @@ async fn a_server_killed_under_load_loses_no_acknowledged_event() {
         courseware::db::progress::event_keys_with_prefix(&app.db, "kill-").await.unwrap().into_iter().map(|(_, id)| id).collect();
     let missing: Vec<&String> = acked.iter().filter(|id| !stored.contains(*id)).collect();
     println!("SIGKILL under load: {} events acknowledged, {} stored, {} acknowledged but missing", acked.len(), stored.len(), missing.len());
-    assert!(acked.len() > 50, "the load ran: {}", acked.len());
+    assert!(acked.len() >= 200, "the load ran: {}", acked.len());
     assert!(missing.is_empty(), "{missing:?}");
 }
