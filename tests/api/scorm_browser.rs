@@ -64,9 +64,10 @@ pub async fn wait_for_state(app: &TestApp, course: &Course, ok: impl Fn(&Value) 
 /// wrapper on the content origin → SCO), waiting until the Golf launch page started.
 pub async fn enter_sco(browser: &Browser, page_url: &str) {
     browser.goto(page_url).await;
-    assert!(browser.wait_for("document.querySelector('iframe.scorm-frame')", Duration::from_secs(10)).await, "player page");
+    // Generous waits: in CI, several Chromium instances share two cores with the other tests.
+    assert!(browser.wait_for("document.querySelector('iframe.scorm-frame')", Duration::from_secs(30)).await, "player page");
     browser.enter_frame("iframe.scorm-frame").await;
-    assert!(browser.wait_for("document.getElementById('sco-frame') && (window.API || window.API_1484_11)", Duration::from_secs(10)).await, "API bridge");
+    assert!(browser.wait_for("document.getElementById('sco-frame') && (window.API || window.API_1484_11)", Duration::from_secs(30)).await, "API bridge");
     browser.enter_frame("#sco-frame").await;
 }
 
