@@ -7,6 +7,7 @@ pub mod audit;
 pub mod blobs;
 pub mod cmi5;
 pub mod courses;
+mod multirow;
 pub mod org;
 pub mod roster;
 pub mod scorm;

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use sqlx::AnyConnection;
 
-use super::progress::{chunks, Marks};
+use super::multirow::{chunks, Marks};
 use super::progress_pg::{arrays_json, insert_from_arrays};
 use super::DbResult;
 use crate::stats::coarse::{Coarse, Reach, Totals};

@@ -82,8 +82,8 @@ impl Flush {
     async fn flush(&mut self) -> Result<(), String> {
         match self {
             Flush::Wal(wal) => {
-                let path = wal.path.display().to_string();
-                let mut file = WalFile { path: wal.path.clone(), open: wal.open.take() };
+                // The file goes to the blocking pool and comes back with the result.
+                let mut file = std::mem::replace(wal, WalFile { path: wal.path.clone(), open: None });
                 let (file, flushed) = tokio::task::spawn_blocking(move || {
                     let flushed = file.flush();
                     (file, flushed)
@@ -91,7 +91,7 @@ impl Flush {
                 .await
                 .map_err(|e| e.to_string())?;
                 *wal = file;
-                flushed.map_err(|e| format!("{path}: {e}"))
+                flushed.map_err(|e| format!("{}: {e}", wal.path.display()))
             }
             Flush::Postgres(db) => crate::db::progress::flush_log(db).await.map_err(|e| crate::error::cause_chain(&e)),
         }

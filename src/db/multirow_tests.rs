@@ -1,4 +1,4 @@
-//! Unit tests of the progress statements' chunking.
+//! Unit tests of the multi-row statements' chunking and placeholders.
 
 #[test]
 fn placeholders_number_rows_and_columns() {
