@@ -20,6 +20,7 @@
 #   BACKENDS        "sqlite postgres" (default), or one of them
 #   PGPORT          port of the throwaway Postgres cluster (default 55434)
 #   COURSEWARE_BIN  the server binary to measure (default: build the release binary)
+#   PROGRESS_LOAD_BIN  a built load generator (examples/progress_load) to use as it is
 #   CARGO_TARGET_DIR is honoured when looking for (or building) the release binaries.
 #
 # Exits non-zero if an acknowledged event is missing; prints the figures and whether the
@@ -30,7 +31,7 @@ set -euo pipefail
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 TARGET_DIR=${CARGO_TARGET_DIR:-$REPO_ROOT/target}
 BIN=${COURSEWARE_BIN:-$TARGET_DIR/release/courseware}
-LOAD=$TARGET_DIR/release/examples/progress_load
+LOAD=${PROGRESS_LOAD_BIN:-$TARGET_DIR/release/examples/progress_load}
 BENCH_SECONDS=${BENCH_SECONDS:-20}
 CONNECTIONS=${CONNECTIONS:-64}
 BACKENDS=${BACKENDS:-sqlite postgres}
@@ -40,7 +41,9 @@ TARGET_P99_MS=50
 
 log() { printf '[bench] %s\n' "$*" >&2; }
 
-if [ -n "${COURSEWARE_BIN:-}" ]; then
+if [ -n "${PROGRESS_LOAD_BIN:-}" ]; then
+    log "server: ${COURSEWARE_BIN:-$BIN}, load generator: $PROGRESS_LOAD_BIN (nothing built)"
+elif [ -n "${COURSEWARE_BIN:-}" ]; then
     log "building the load generator (server: $COURSEWARE_BIN)"
     (cd "$REPO_ROOT" && cargo build --release --quiet --example progress_load)
 else

@@ -12,6 +12,7 @@ pub mod org;
 pub mod roster;
 pub mod scorm;
 pub mod progress;
+pub mod progress_pending;
 pub mod progress_pg;
 pub mod progress_read;
 pub mod sessions;

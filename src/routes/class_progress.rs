@@ -70,6 +70,7 @@ pub async fn export_class_progress(
 /// The report for a course the reader manages. Teachers see their school's learners only.
 async fn class_page(state: &AppState, scope: &Scope, course_id: i64, class: Option<i64>, lang: Lang) -> Result<ClassProgressPage, AppError> {
     let course = managed_course(state, scope, course_id).await?;
+    state.tracker.settle().await?;
     let classes = match course.school_id {
         Some(school) => progress_read::classes_of_school(&state.db, school).await?,
         None => Vec::new(),

@@ -114,6 +114,7 @@ pub async fn list_courses(
     query: web::Query<CatalogQuery>,
 ) -> Result<HttpResponse, AppError> {
     let page = catalog(&state, &scope, &query, env.lang).await?;
+    state.tracker.settle().await?;
     let page = progress_views::catalog_view(&state.db, &scope, page, env.lang).await?;
     Ok(html(state.renderer.render("catalog/index.html", &env, &page)?))
 }
@@ -126,6 +127,7 @@ pub async fn show_course(
     scope: Scope,
 ) -> Result<HttpResponse, AppError> {
     let (course, items, can_manage) = load_course(&state, &scope, *course_id, env.lang).await?;
+    state.tracker.settle().await?;
     let progress = progress_views::for_reader(&state.db, scope.user.as_ref(), course.id, items).await?;
     let page = CoursePage { course, items: progress.items, progress: progress.course, can_manage };
     Ok(html(state.renderer.render("courses/show.html", &env, &page)?))
@@ -142,6 +144,7 @@ pub async fn show_lesson(
 ) -> Result<HttpResponse, AppError> {
     let (course_id, item_id) = path.into_inner();
     let (course, items, _) = load_course(&state, &scope, course_id, env.lang).await?;
+    state.tracker.settle().await?;
     let progress = progress_views::for_reader(&state.db, scope.user.as_ref(), course_id, items).await?;
     let mut items = progress.items;
     let index = items

@@ -63,6 +63,7 @@ pub async fn get_course_progress(
     lang: Lang,
 ) -> Result<HttpResponse, AppError> {
     let (course, items, _) = load_course(&state, &scope, *course_id, lang).await?;
+    state.tracker.settle().await?;
     let progress = learner_progress(&state.db, user.0.id, course.id, items).await?;
     let items = progress
         .items

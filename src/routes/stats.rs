@@ -142,6 +142,8 @@ pub fn range(state: &AppState, query: &StatsQuery) -> Result<(i64, i64), AppErro
 pub async fn target(state: &AppState, scope: &Scope, target: Target, query: &StatsQuery) -> Result<(Filter, Groups, i64, String, Vec<Link>), AppError> {
     let user = scope.user.as_ref().ok_or(AppError::Unauthorized)?;
     let allowed = scope.stats_schools().ok_or(AppError::Forbidden)?;
+    // Heartbeats acknowledged so far count (the writer folds them within milliseconds).
+    state.tracker.settle().await?;
     let (from_day, to_day) = range(state, query)?;
     let min = state.settings.stats.min_group;
     let mut filter = Filter { schools: allowed.clone(), class_id: None, course_id: None, from_day, to_day, region: None, finest: false };

@@ -89,6 +89,8 @@ pub async fn generate(db: &Db, zone: Zone, plan: &DemoPlan) -> anyhow::Result<De
         }
     }
     report.stored += drain(&mut pending).await?;
+    // The last heartbeats may still be pending: fold them before the totals are read.
+    writer.settle().await?;
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
 }

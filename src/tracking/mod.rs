@@ -117,6 +117,7 @@ impl Tracker {
         let item = self.visible_item(user, item_id).await?.ok_or(TrackError::NotFound("lesson"))?;
         let quiz = item.quiz.clone().ok_or(TrackError::NotFound("quiz"))?;
         if let Some(max) = quiz.max_attempts {
+            self.settle().await?;
             let rows = progress_read::item_rows_of(&self.db, user.id, item.course_id).await?;
             let used = rows.iter().find(|r| r.item_key == item.key).map_or(0, |r| r.attempts);
             if used >= i64::from(max) && progress_read::quiz_attempt(&self.db, user.id, attempt_id).await?.is_none() {
@@ -127,8 +128,14 @@ impl Tracker {
         let outcome = quiz::score(&quiz, fields);
         let payload = Payload { quiz: Some(outcome), ..Payload::default() };
         let event = Event { client_id: attempt_id.into(), user_id: user.id, item, kind: EventKind::Quiz, client_ts: now, at: now, received_at: now, payload };
-        self.writer.write(vec![event]).await?;
+        self.writer.write_now(vec![event]).await?;
         Ok(())
+    }
+
+    /// Returns once every acknowledged event is folded into the progress rows and usage
+    /// totals; pages and APIs that show them call it first.
+    pub async fn settle(&self) -> Result<(), TrackError> {
+        self.writer.settle().await
     }
 
     /// The item if it exists and `user` may study its course.

@@ -10,7 +10,7 @@ use super::event::{Event, EventKind, Payload};
 use super::meta::Lookups;
 use super::TrackError;
 use crate::db::progress::{self, EventRow};
-use crate::db::stats_write;
+use crate::db::{progress_pending, stats_write};
 use crate::stats::rollup::Recorder;
 use crate::stats::Zone;
 use crate::db::Db;
@@ -33,6 +33,9 @@ pub async fn rebuild(db: &Db, lookups: &Lookups, zone: Zone) -> Result<RebuildRe
     let recorder = Recorder::new(zone);
     let mut tx = db.pool.begin().await.map_err(crate::db::DbError::from)?;
     progress::clear_derived(&mut tx).await?;
+    // Every event is folded below, pending ones too: a writer that still holds some finds
+    // them taken off the list and does not fold them again.
+    progress_pending::clear(&mut tx).await?;
     stats_write::clear(&mut tx).await?;
     for user in progress::users_with_events(&mut tx).await? {
         let mut events = Vec::new();
@@ -74,7 +77,7 @@ pub async fn refresh_course(db: &Db, lookups: &Lookups, course_id: i64) -> Resul
 }
 
 /// The event as live ingest saw it; `None` when its item's course is gone.
-async fn event_of_row(db: &Db, lookups: &Lookups, row: EventRow) -> Result<Option<Event>, TrackError> {
+pub(super) async fn event_of_row(db: &Db, lookups: &Lookups, row: EventRow) -> Result<Option<Event>, TrackError> {
     let Some(item) = lookups.item(db, row.item_id).await? else { return Ok(None) };
     let kind = EventKind::parse(&row.kind).ok_or_else(|| TrackError::Invalid(format!("event {} has unknown kind {}", row.id, row.kind)))?;
     let payload: Payload = serde_json::from_str(&row.payload)

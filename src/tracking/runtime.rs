@@ -170,7 +170,7 @@ impl Tracker {
         // The player and the bridge number their commits separately: the server's clock names the event.
         let client_id = format!("scorm:{}:{}:{}:{}:{}", item.item_id, row.attempt, row.session, now, seq);
         let event = Event { client_id, user_id: user.id, item, kind: EventKind::Result, client_ts: now, at: now, received_at: now, payload };
-        self.writer.write(vec![event]).await?;
+        self.writer.write_now(vec![event]).await?;
         Ok(())
     }
 }
@@ -285,7 +285,7 @@ impl Tracker {
         let score = score.map(|s| (s.clamp(0.0, 1.0) * 10_000.0).round() / 100.0);
         let payload = Payload { status, score, ..Payload::default() };
         let event = Event { client_id, user_id, item, kind: EventKind::Result, client_ts: now, at: now, received_at: now, payload };
-        self.writer.write(vec![event]).await?;
+        self.writer.write_now(vec![event]).await?;
         Ok(())
     }
 }

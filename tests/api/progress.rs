@@ -59,6 +59,18 @@ pub async fn course_progress(app: &TestApp, token: &str, course_id: i64) -> Valu
     res.json().await.unwrap()
 }
 
+/// Runs `courseware progress rebuild` over the app's database; returns its JSON report.
+pub fn rebuild(app: &TestApp) -> Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_courseware"))
+        .args(["--data-dir", app.data_dir.path().to_str().unwrap(), "--database-url", &app.settings.database_url])
+        .args(["progress", "rebuild", "--json"])
+        .env("COURSEWARE_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 pub fn item<'a>(progress: &'a Value, kind: &str) -> &'a Value {
     progress["items"].as_array().unwrap().iter().find(|i| i["kind"] == kind).unwrap_or_else(|| panic!("no {kind} in {progress}"))
 }
@@ -331,14 +343,7 @@ async fn rebuild_from_the_event_log_gives_the_same_rows() {
     assert_eq!((before.0.len(), before.1.len()), (13, 6));
     let quiz_row = before.0.iter().find(|r| r.kind == "quiz").unwrap();
     assert_eq!((quiz_row.status.as_str(), quiz_row.score, quiz_row.attempts), ("passed", Some(100.0), 3));
-    let out = Command::new(env!("CARGO_BIN_EXE_courseware"))
-        .args(["--data-dir", app.data_dir.path().to_str().unwrap(), "--database-url", &app.settings.database_url])
-        .args(["progress", "rebuild", "--json"])
-        .env("COURSEWARE_LOG", "warn")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report = rebuild(&app);
     assert_eq!((report["learners"].as_i64(), report["events"].as_i64()), (Some(3), Some(21)), "{report}");
     let after = courseware::db::progress::snapshot(&app.db).await.unwrap();
     assert_eq!(after, before);
