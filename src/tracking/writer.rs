@@ -197,6 +197,12 @@ impl Task {
             tokio::time::sleep(Duration::from_millis(20 * attempt as u64)).await;
             result = self.commit(&batch, fold).await;
         }
+        if result.is_err() && fold && !batch.iter().any(|j| j.now) {
+            // Folding keeps failing: heartbeats are still stored and answered, and folded
+            // with the next attempt.
+            tracing::warn!("folding progress events failed; storing the batch and folding later");
+            result = self.commit(&batch, false).await;
+        }
         match result {
             Ok(done) => {
                 if done.folded {
