@@ -164,8 +164,19 @@ pub async fn writer_connection(db: &Db) -> DbResult<sqlx::pool::PoolConnection<s
         // The connection goes back to the pool only if it failed, where a bigger cache is
         // harmless.
         sqlx::query("PRAGMA cache_size = -65536").execute(&mut *conn).await?;
+        // Checkpoints run in the background ([`checkpoint`]), not in the writer's commits,
+        // where each one stalled every waiting heartbeat for a write and an fsync of the
+        // database file. This is the fallback should they stop: 80 MiB of log.
+        sqlx::query("PRAGMA wal_autocheckpoint = 20000").execute(&mut *conn).await?;
     }
     Ok(conn)
+}
+
+/// SQLite: copies what the write-ahead log holds into the database file, as far as readers
+/// allow, without blocking the writer (a passive checkpoint, on a pool connection).
+pub async fn checkpoint(db: &Db) -> DbResult<()> {
+    sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&db.pool).await?;
+    Ok(())
 }
 
 /// Postgres: a commit that waits for its log record to be flushed, and with it every

@@ -67,6 +67,26 @@ impl<T: Send + 'static> Durability<T> {
     }
 }
 
+/// How often the SQLite log is copied into the database file in the background.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// Starts the background checkpoints of a SQLite database whose progress writer leaves them
+/// out of its commits (`db::progress::writer_connection`). A passive checkpoint never waits
+/// for the writer nor makes it wait; SQLite starts the log over at the writer's next commit
+/// once everything in it is copied.
+pub fn start_checkpoints(db: Db) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(e) = crate::db::progress::checkpoint(&db).await {
+                tracing::warn!(error = %crate::error::cause_chain(&e), "checkpointing the database log failed");
+            }
+        }
+    });
+}
+
 fn answer<T>(acks: Vec<Ack<T>>, durable: bool) {
     for (done, value) in acks {
         let _ = done.send(if durable { Ok(value) } else { Err(()) });

@@ -72,6 +72,7 @@ impl Writer {
         let (queue, jobs) = mpsc::channel(QUEUE);
         let flusher = match &db.sqlite_file {
             Some(file) => {
+                super::durable::start_checkpoints(db.clone());
                 let mut wal = file.clone().into_os_string();
                 wal.push("-wal");
                 Some(Flusher::Wal(wal.into()))
