@@ -22,6 +22,16 @@
 #   BACKENDS="sqlite postgres"   PGPORT=55435 (throwaway cluster)
 #   COURSEWARE_BIN=path          measure this server binary (default: build the release one)
 #   CARGO_TARGET_DIR is honoured when looking for (or building) the release binary.
+#   KEEP=/dir    keep the generated data in /dir after the run: /dir/data-sqlite (data folder
+#                with courseware.db), /dir/pgdata (the throwaway Postgres cluster's data
+#                directory) and /dir/ingest-<backend>.json (the generation's ingest figures).
+#   REUSE=/dir   skip `demo-data` and measure against data a KEEP run left in /dir (the
+#                cluster is started from /dir/pgdata); the server binary's migrations run at
+#                startup, so totals a newer binary adds are filled from the kept data. The
+#                ingest figure printed is the one recorded by the generation run.
+#   Generating 10M events takes 30-60 min on 2 shared cores; keep it once, reuse it after:
+#     KEEP=/data/stats10m bench/stats.sh              # generate, measure, keep
+#     REUSE=/data/stats10m COURSEWARE_BIN=... bench/stats.sh   # measure another binary
 # Prints whether the targets (dashboard p95 < 100 ms, visible within 5 s) are met either way.
 
 set -euo pipefail
@@ -52,13 +62,24 @@ weighted = d * (5 + 2 / 5) / 7
 print(min(1.0, e / (l * weighted * 7.5)))")
 
 WORK=$(mktemp -d /tmp/courseware-stats-bench.XXXXXX)
+if [ -n "${KEEP:-}" ] && [ -n "${REUSE:-}" ]; then echo "error: set KEEP or REUSE, not both" >&2; exit 2; fi
+# Where the databases live: kept or reused ones outlive the run, others go with $WORK.
+if [ -n "${REUSE:-}" ] && [ ! -d "$REUSE" ]; then echo "error: REUSE=$REUSE is not a directory" >&2; exit 2; fi
+if [ -n "${KEEP:-}" ]; then mkdir -p "$KEEP"; KEEP=$(cd "$KEEP" && pwd); fi
+if [ -n "${REUSE:-}" ]; then REUSE=$(cd "$REUSE" && pwd); fi
+STORE=${KEEP:-${REUSE:-$WORK}}
+kept_already() { echo "error: KEEP=$KEEP already holds $1 data; measure it with REUSE=$KEEP, or pick another folder" >&2; exit 2; }
 SERVER_PID=""
 PGDATA=""
 PGBIN=""
 as_postgres() { if [ "$(id -u)" = 0 ]; then su postgres -s /bin/sh -c "$*"; else sh -c "$*"; fi; }
 cleanup() {
     if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; fi
-    if [ -n "$PGDATA" ]; then as_postgres "'$PGBIN/pg_ctl' -D '$PGDATA' -m immediate stop" >/dev/null 2>&1 || true; rm -rf "$PGDATA"; fi
+    if [ -n "$PGDATA" ]; then
+        # A kept cluster is stopped cleanly so that it can be started again.
+        as_postgres "'$PGBIN/pg_ctl' -D '$PGDATA' -m fast stop" >/dev/null 2>&1 || true
+        if [ "$STORE" = "$WORK" ]; then rm -rf "$PGDATA"; fi
+    fi
     rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -82,11 +103,19 @@ start_server() {
 declare -A RESULT
 bench_backend() {
     local name=$1
-    DATA=$WORK/data-$name URL=$2
-    mkdir -p "$DATA"
-    log "$name: demo-data, $SCHOOLS schools, $LEARNERS learners, $COURSES courses, $DAYS days (activity $ACTIVITY)"
-    cw demo-data --schools "$SCHOOLS" --learners "$LEARNERS" --courses "$COURSES" --days "$DAYS" \
-        --activity "$ACTIVITY" --json > "$WORK/ingest-$name.json"
+    DATA=$STORE/data-$name URL=$2
+    if [ -n "${REUSE:-}" ]; then
+        if [ ! -f "$REUSE/ingest-$name.json" ]; then echo "error: $REUSE holds no $name data from a KEEP run" >&2; exit 2; fi
+        cp "$REUSE/ingest-$name.json" "$WORK/ingest-$name.json"
+        log "$name: reusing the data in $DATA (demo-data skipped)"
+    else
+        if [ -n "${KEEP:-}" ] && [ -e "$DATA" ]; then kept_already "$name"; fi
+        mkdir -p "$DATA"
+        log "$name: demo-data, $SCHOOLS schools, $LEARNERS learners, $COURSES courses, $DAYS days (activity $ACTIVITY)"
+        cw demo-data --schools "$SCHOOLS" --learners "$LEARNERS" --courses "$COURSES" --days "$DAYS" \
+            --activity "$ACTIVITY" --json > "$WORK/ingest-$name.json"
+        if [ -n "${KEEP:-}" ]; then cp "$WORK/ingest-$name.json" "$KEEP/ingest-$name.json"; fi
+    fi
     local bureau learner
     bureau=$(cw token create demo-bureau 2>/dev/null)
     learner=$(cw token create demo-u0 2>/dev/null)
@@ -183,23 +212,34 @@ EOF
 for backend in $BACKENDS; do
     case $backend in
         sqlite)
-            bench_backend sqlite "sqlite://$WORK/data-sqlite/courseware.db"
+            bench_backend sqlite "sqlite://$STORE/data-sqlite/courseware.db"
             ;;
         postgres)
             PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
             if [ -z "$PGBIN" ]; then log "postgres: not installed (apt-get install postgresql); skipped"; continue; fi
-            PGDATA=$(mktemp -d /tmp/courseware-stats-pg.XXXXXX)
-            if [ "$(id -u)" = 0 ]; then chown postgres "$PGDATA"; fi
-            as_postgres "'$PGBIN/initdb' -D '$PGDATA' -A trust -U postgres -E UTF8 --locale=C.UTF-8 >/dev/null"
+            PGDATA=$STORE/pgdata
+            if [ -n "${REUSE:-}" ]; then
+                if [ ! -f "$PGDATA/PG_VERSION" ]; then echo "error: $PGDATA is no Postgres cluster from a KEEP run" >&2; exit 2; fi
+            else
+                if [ -n "${KEEP:-}" ] && [ -e "$PGDATA" ]; then PGDATA=""; kept_already postgres; fi
+                mkdir -p "$PGDATA"
+                if [ "$(id -u)" = 0 ]; then chown postgres "$PGDATA"; fi
+                as_postgres "'$PGBIN/initdb' -D '$PGDATA' -A trust -U postgres -E UTF8 --locale=C.UTF-8 >/dev/null"
+            fi
             as_postgres "'$PGBIN/pg_ctl' -D '$PGDATA' -l '$PGDATA/server.log' -w -o '-p $PGPORT -k /tmp -c listen_addresses=127.0.0.1 -c max_connections=200' start >/dev/null"
-            psql -q -h 127.0.0.1 -p "$PGPORT" -U postgres -c "CREATE DATABASE courseware_bench" postgres
+            if [ -z "${REUSE:-}" ]; then psql -q -h 127.0.0.1 -p "$PGPORT" -U postgres -c "CREATE DATABASE courseware_bench" postgres; fi
             bench_backend postgres "postgres://postgres@127.0.0.1:$PGPORT/courseware_bench"
             ;;
         *) echo "error: unknown backend $backend" >&2; exit 2 ;;
     esac
 done
 
-printf '\nStatistics benchmark: target %s events, %s CPUs (%s)\n' "$EVENTS" "$(nproc)" "$(uname -m)"
+if [ -n "${REUSE:-}" ]; then SCALE="data reused from $REUSE"; else SCALE="target $EVENTS events"; fi
+printf '\nStatistics benchmark: %s, %s CPUs (%s), load average %s\n' "$SCALE" "$(nproc)" "$(uname -m)" "$(cut -d' ' -f1-3 /proc/loadavg)"
 for backend in $BACKENDS; do
     if [ -n "${RESULT[$backend]:-}" ]; then printf '%s\n' "${RESULT[$backend]}"; fi
 done
+if [ -n "${KEEP:-}" ]; then
+    printf '\nData kept in %s; measure it again (e.g. with another binary) with:\n  REUSE=%s BACKENDS="%s" COURSEWARE_BIN=... %s\n' \
+        "$KEEP" "$KEEP" "$BACKENDS" "$0"
+fi
