@@ -82,7 +82,10 @@ pub async fn show_course(state: web::Data<AppState>, env: PageEnv, scope: Scope,
 
 async fn show(state: web::Data<AppState>, env: PageEnv, scope: Scope, target: Target, query: web::Query<StatsQuery>) -> Result<HttpResponse, AppError> {
     let page = page(&state, &scope, target, &query, env.lang).await?;
-    Ok(html(state.renderer.render("stats/dashboard.html", &env, &page)?))
+    let started = std::time::Instant::now();
+    let body = state.renderer.render("stats/dashboard.html", &env, &page)?;
+    tracing::debug!(kind = page.kind, ms = started.elapsed().as_secs_f64() * 1e3, "stats page rendered");
+    Ok(html(body))
 }
 
 /// `/api/v1/stats/...`: the dashboard's totals and tables.
@@ -204,9 +207,14 @@ pub async fn target(state: &AppState, scope: &Scope, target: Target, query: &Sta
 }
 
 async fn page(state: &AppState, scope: &Scope, t: Target, query: &StatsQuery, lang: Lang) -> Result<StatsPage, AppError> {
+    // Where a dashboard's time goes (debug log): resolving what the reader may see, then the
+    // totals and charts.
+    let started = std::time::Instant::now();
     let (filter, groups, mask, title, choices) = target(state, scope, t, query).await?;
+    let resolved = started.elapsed();
     let captions = |id: &str| state.renderer.string(lang, &format!("stats.{id}"));
     let mut dashboard = view::build(&state.db, &filter, &groups, mask, &captions).await?;
+    tracing::debug!(access_ms = resolved.as_secs_f64() * 1e3, build_ms = (started.elapsed() - resolved).as_secs_f64() * 1e3, "stats dashboard built");
     let charts = std::mem::take(&mut dashboard.charts);
     let (kind, path) = match t {
         Target::Region => ("region", "/stats".to_string()),

@@ -235,7 +235,9 @@ fn chart_of(id: &'static str, captions: Captions<'_>, table: &Table, column: usi
     // Masked counts are drawn as 0: the chart says no more than the table.
     let values: Vec<f64> = rows.iter().map(|r| r[column].as_f64().unwrap_or(0.0)).collect();
     let caption = captions(id);
+    let started = std::time::Instant::now();
     let svg = if line { charts::line(&caption, &labels, &values) } else { charts::bars(&caption, &labels, &values) };
+    tracing::debug!(chart = id, ms = started.elapsed().as_secs_f64() * 1e3, "stats chart drawn");
     Chart { id, svg }
 }
 
