@@ -14,6 +14,7 @@ use crate::i18n::Lang;
 use crate::render::PageEnv;
 use crate::routes::courses::html;
 use crate::startup::AppState;
+use crate::stats::html::{HtmlTable, Links};
 use crate::stats::view::{self, Dashboard, Groups};
 use crate::stats::{date_text, parse_date};
 
@@ -47,6 +48,15 @@ pub struct Link {
     selected: bool,
 }
 
+/// What the page template gets: the page, with its tables' rows already written as HTML
+/// (see [`crate::stats::html`]).
+#[derive(Serialize)]
+struct PageView<'a> {
+    #[serde(flatten)]
+    page: &'a StatsPage,
+    tables: Vec<HtmlTable>,
+}
+
 #[derive(Serialize)]
 pub struct StatsPage {
     kind: &'static str,
@@ -54,12 +64,25 @@ pub struct StatsPage {
     /// Base path of this dashboard (CSV links append `/export/{table}`).
     path: String,
     query: String,
+    /// The template reads its range and totals; the tables come as [`PageView::tables`].
+    #[serde(serialize_with = "head_of")]
     dashboard: Dashboard,
     /// Drawn from the dashboard's tables; pages only (the JSON has the numbers).
     charts: Vec<view::Chart>,
     /// Sub-regions (region dashboard) or classes (school dashboard) to narrow down to.
     choices: Vec<Link>,
     masked_below: i64,
+}
+
+/// A dashboard without its tables, for the page template.
+fn head_of<S: serde::Serializer>(d: &Dashboard, s: S) -> Result<S::Ok, S::Error> {
+    #[derive(Serialize)]
+    struct Head<'a> {
+        from: &'a str,
+        to: &'a str,
+        totals: &'a [(&'static str, serde_json::Value)],
+    }
+    Head { from: &d.from, to: &d.to, totals: &d.totals }.serialize(s)
 }
 
 /// The reader's dashboard: officers and admins get their region, teachers their school.
@@ -83,7 +106,10 @@ pub async fn show_course(state: web::Data<AppState>, env: PageEnv, scope: Scope,
 async fn show(state: web::Data<AppState>, env: PageEnv, scope: Scope, target: Target, query: web::Query<StatsQuery>) -> Result<HttpResponse, AppError> {
     let page = page(&state, &scope, target, &query, env.lang).await?;
     let started = std::time::Instant::now();
-    let body = state.renderer.render("stats/dashboard.html", &env, &page)?;
+    let d = &page.dashboard;
+    let links = Links { query: &page.query, from: &d.from, to: &d.to };
+    let view = PageView { page: &page, tables: d.tables.iter().map(|t| HtmlTable::of(t, &links)).collect() };
+    let body = state.renderer.render("stats/dashboard.html", &env, &view)?;
     tracing::debug!(kind = page.kind, ms = started.elapsed().as_secs_f64() * 1e3, "stats page rendered");
     Ok(html(body))
 }

@@ -4,6 +4,7 @@
 
 pub mod charts;
 pub mod coarse;
+pub mod html;
 pub mod demo;
 pub mod media;
 pub mod rollup;
