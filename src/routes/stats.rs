@@ -189,13 +189,16 @@ pub async fn target(state: &AppState, scope: &Scope, target: Target, query: &Sta
                 return Err(AppError::NotFound("region"));
             }
             let children: Vec<&org::RegionRow> = regions.iter().filter(|r| r.parent_id == root).collect();
-            let mut sub_regions = Vec::new();
-            for child in &children {
-                let ids = org::region_subtree(&state.db, child.id).await?;
-                sub_regions.push((child.id, child.name.clone(), org::schools_in_regions(&state.db, &ids).await?));
-            }
+            // One query for every school's region, the tree walked here: a query per
+            // sub-region cost more than the dashboard's totals.
+            let school_regions = stats_read::school_regions(&state.db).await?;
+            let schools_under = |region: i64| {
+                let ids = org::subtree_of(&regions, region);
+                school_regions.iter().filter(|(_, r)| ids.contains(r)).map(|(s, _)| *s).collect::<Vec<i64>>()
+            };
+            let sub_regions = children.iter().map(|c| (c.id, c.name.clone(), schools_under(c.id))).collect();
             if let Some(r) = root {
-                filter.schools = Some(org::schools_in_regions(&state.db, &org::region_subtree(&state.db, r).await?).await?);
+                filter.schools = Some(schools_under(r));
             }
             // No root: an administrator's view of everything, region 0's totals.
             filter.region = Some(root.unwrap_or(0));
