@@ -6,6 +6,60 @@
 -- measures and learner-days are the sum of its day rows; its distinct learners per course
 -- are the 0006 week counts (each learner counted once, in the school where they were first
 -- seen that week), added up over every region that counts the school, as the writer does.
+
+-- SQLite: the coarse totals become WITHOUT ROWID tables, stored in primary key order, so a
+-- dashboard's range of rows is read from one b-tree instead of the key index and then the
+-- table row by row (about a quarter less work per row read).
+CREATE TABLE stats_school_totals_new (
+    school_id          INTEGER NOT NULL,
+    period             TEXT NOT NULL,
+    start              INTEGER NOT NULL,
+    events             INTEGER NOT NULL DEFAULT 0,
+    sessions           INTEGER NOT NULL DEFAULT 0,
+    study_ms           INTEGER NOT NULL DEFAULT 0,
+    video_ms           INTEGER NOT NULL DEFAULT 0,
+    started            INTEGER NOT NULL DEFAULT 0,
+    items_completed    INTEGER NOT NULL DEFAULT 0,
+    courses_completed  INTEGER NOT NULL DEFAULT 0,
+    score_centi_sum    INTEGER NOT NULL DEFAULT 0,
+    score_count        INTEGER NOT NULL DEFAULT 0,
+    learners           INTEGER NOT NULL DEFAULT 0,
+    learner_days       INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (school_id, period, start)
+) WITHOUT ROWID;
+INSERT INTO stats_school_totals_new SELECT school_id, period, start, events, sessions, study_ms, video_ms, started,
+    items_completed, courses_completed, score_centi_sum, score_count, learners, learner_days FROM stats_school_totals;
+DROP TABLE stats_school_totals;
+ALTER TABLE stats_school_totals_new RENAME TO stats_school_totals;
+
+CREATE TABLE stats_region_totals_new (
+    region_id          INTEGER NOT NULL,
+    period             TEXT NOT NULL,
+    start              INTEGER NOT NULL,
+    course_id          INTEGER NOT NULL,
+    events             INTEGER NOT NULL DEFAULT 0,
+    sessions           INTEGER NOT NULL DEFAULT 0,
+    study_ms           INTEGER NOT NULL DEFAULT 0,
+    video_ms           INTEGER NOT NULL DEFAULT 0,
+    started            INTEGER NOT NULL DEFAULT 0,
+    items_completed    INTEGER NOT NULL DEFAULT 0,
+    courses_completed  INTEGER NOT NULL DEFAULT 0,
+    score_centi_sum    INTEGER NOT NULL DEFAULT 0,
+    score_count        INTEGER NOT NULL DEFAULT 0,
+    learners           INTEGER NOT NULL DEFAULT 0,
+    learner_days       INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (region_id, period, start, course_id)
+) WITHOUT ROWID;
+INSERT INTO stats_region_totals_new SELECT region_id, period, start, course_id, events, sessions, study_ms, video_ms,
+    started, items_completed, courses_completed, score_centi_sum, score_count, learners, learner_days FROM stats_region_totals;
+DROP TABLE stats_region_totals;
+ALTER TABLE stats_region_totals_new RENAME TO stats_region_totals;
+
+-- A region's all-course rows (course 0) through their own index: in the primary key they lie
+-- between the 500 courses' rows of each day, and a year's day series read all 180,000.
+CREATE INDEX IF NOT EXISTS stats_region_totals_course ON stats_region_totals (region_id, course_id, period, start);
+
+-- The week rows.
 WITH RECURSIVE up (school_id, region_id) AS (
     SELECT id, region_id FROM schools
     UNION ALL

@@ -133,14 +133,14 @@ pub type TotalsRow = (i64, Measures, i64, i64);
 /// Per day from `from` to `to`: measures, distinct learners (and learner-days, the same).
 pub async fn coarse_days(db: &Db, src: Coarse, from: i64, to: i64) -> DbResult<Vec<TotalsRow>> {
     let (table, cond) = coarse_source(src);
-    sum_totals(db, table, "start", &cond, 'd', from, to).await
+    sum_totals(db, table, "start", &cond, &[('d', from, to)]).await
 }
 
 /// Distinct learners per week ('w') or month ('m') starting between `from` and `to`.
 pub async fn coarse_learners(db: &Db, src: Coarse, period: char, from: i64, to: i64) -> DbResult<Vec<(i64, i64)>> {
     let (table, cond) = coarse_source(src);
     let period = if period == 'm' { 'm' } else { 'w' };
-    Ok(sum_totals(db, table, "start", &cond, period, from, to).await?.into_iter().map(|r| (r.0, r.2)).collect())
+    Ok(sum_totals(db, table, "start", &cond, &[(period, from, to)]).await?.into_iter().map(|r| (r.0, r.2)).collect())
 }
 
 /// Per course of region `region`, over `from..=to`: measures and learner-days.
@@ -163,16 +163,7 @@ pub async fn coarse_schools(db: &Db, f: &Filter) -> DbResult<Vec<TotalsRow>> {
 /// the whole weeks left and day rows for the rest, so that a year is about 30 rows per
 /// group, not 365, and 30 days about 10.
 async fn sum_spans(db: &Db, table: &str, key: &str, cond: &str, from: i64, to: i64) -> DbResult<Vec<TotalsRow>> {
-    let mut merged: std::collections::BTreeMap<i64, TotalsRow> = std::collections::BTreeMap::new();
-    for (period, from, to) in crate::stats::spans(from, to) {
-        for row in sum_totals(db, table, key, cond, period, from, to).await? {
-            let e = merged.entry(row.0).or_insert((row.0, Measures::default(), 0, 0));
-            crate::stats::coarse::add(&mut e.1, &row.1);
-            e.2 += row.2;
-            e.3 += row.3;
-        }
-    }
-    Ok(merged.into_values().collect())
+    sum_totals(db, table, key, cond, &crate::stats::spans(from, to)).await
 }
 
 fn coarse_source(src: Coarse) -> (&'static str, String) {
@@ -184,11 +175,23 @@ fn coarse_source(src: Coarse) -> (&'static str, String) {
 
 type TotalsSums = (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64);
 
-async fn sum_totals(db: &Db, table: &str, key: &str, cond: &str, period: char, from: i64, to: i64) -> DbResult<Vec<TotalsRow>> {
+/// Sums per `key` of the rows of `spans` (`(period, first start, last start)`), added up in
+/// the database: each span's rows are read through the primary key (one `OR` of them is read
+/// as a scan of every period by SQLite), and one row per key comes back, not one per span.
+async fn sum_totals(db: &Db, table: &str, key: &str, cond: &str, spans: &[(char, i64, i64)]) -> DbResult<Vec<TotalsRow>> {
+    const COLUMNS: &str = "events, sessions, study_ms, video_ms, started, items_completed, courses_completed, score_centi_sum, score_count, learners, learner_days";
+    let parts: Vec<String> = spans
+        .iter()
+        .map(|(period, from, to)| format!("SELECT {key}, {COLUMNS} FROM {table} WHERE {cond} AND period = '{period}' AND start BETWEEN {from} AND {to}"))
+        .collect();
+    if parts.is_empty() {
+        return Ok(Vec::new());
+    }
     let sql = format!(
         "SELECT {key}, SUM(events), SUM(sessions), SUM(study_ms), SUM(video_ms), SUM(started), SUM(items_completed), \
            SUM(courses_completed), SUM(score_centi_sum), SUM(score_count), SUM(learners), SUM(learner_days) \
-         FROM {table} WHERE {cond} AND period = '{period}' AND start BETWEEN {from} AND {to} GROUP BY {key} ORDER BY {key}"
+         FROM ({}) spans GROUP BY {key} ORDER BY {key}",
+        parts.join(" UNION ALL ")
     );
     let rows: Vec<TotalsSums> = sqlx::query_as(&cast_sums(db, &sql)).fetch_all(&db.pool).await?;
     Ok(rows
