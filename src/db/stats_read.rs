@@ -133,23 +133,24 @@ pub type TotalsRow = (i64, Measures, i64, i64);
 /// Per day from `from` to `to`: measures, distinct learners (and learner-days, the same).
 pub async fn coarse_days(db: &Db, src: Coarse, from: i64, to: i64) -> DbResult<Vec<TotalsRow>> {
     let (table, cond) = coarse_source(src);
-    sum_totals(db, table, "start", &cond, &[('d', from, to)]).await
+    sum_totals(db, table, "start", &cond, &[('d', from, to)], &TOTALS).await
 }
 
 /// Distinct learners per week ('w') or month ('m') starting between `from` and `to`.
 pub async fn coarse_learners(db: &Db, src: Coarse, period: char, from: i64, to: i64) -> DbResult<Vec<(i64, i64)>> {
     let (table, cond) = coarse_source(src);
     let period = if period == 'm' { 'm' } else { 'w' };
-    Ok(sum_totals(db, table, "start", &cond, &[(period, from, to)]).await?.into_iter().map(|r| (r.0, r.2)).collect())
+    Ok(sum_totals(db, table, "start", &cond, &[(period, from, to)], &["learners"]).await?.into_iter().map(|r| (r.0, r.2)).collect())
 }
 
-/// Per course of region `region`, over `from..=to`: measures and learner-days.
+/// Per course of region `region`, over `from..=to`: the measures a course table shows, and
+/// learner-days.
 pub async fn coarse_courses(db: &Db, region: i64, from: i64, to: i64) -> DbResult<Vec<TotalsRow>> {
     sum_spans(db, "stats_region_totals", "course_id", &format!("region_id = {region} AND course_id > 0"), from, to).await
 }
 
-/// Per school of `f` (every school when it names none), over its range: measures and
-/// learner-days.
+/// Per school of `f` (every school when it names none), over its range: the measures a
+/// school table shows, and learner-days.
 pub async fn coarse_schools(db: &Db, f: &Filter) -> DbResult<Vec<TotalsRow>> {
     let cond = match &f.schools {
         None => "1 = 1".to_string(),
@@ -163,7 +164,7 @@ pub async fn coarse_schools(db: &Db, f: &Filter) -> DbResult<Vec<TotalsRow>> {
 /// the whole weeks left and day rows for the rest, so that a year is about 30 rows per
 /// group, not 365, and 30 days about 10.
 async fn sum_spans(db: &Db, table: &str, key: &str, cond: &str, from: i64, to: i64) -> DbResult<Vec<TotalsRow>> {
-    sum_totals(db, table, key, cond, &crate::stats::spans(from, to)).await
+    sum_totals(db, table, key, cond, &crate::stats::spans(from, to), &GROUP_TOTALS).await
 }
 
 fn coarse_source(src: Coarse) -> (&'static str, String) {
@@ -175,24 +176,26 @@ fn coarse_source(src: Coarse) -> (&'static str, String) {
 
 type TotalsSums = (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64);
 
+/// The columns of the coarse totals, in [`TotalsSums`] order.
+const TOTALS: [&str; 11] =
+    ["events", "sessions", "study_ms", "video_ms", "started", "items_completed", "courses_completed", "score_centi_sum", "score_count", "learners", "learner_days"];
+/// What a table of courses or schools shows (see `view::group_row`): the rest is left 0
+/// rather than read and summed, row by row, for nothing.
+const GROUP_TOTALS: [&str; 7] = ["sessions", "study_ms", "started", "courses_completed", "score_centi_sum", "score_count", "learner_days"];
+
 /// Sums per `key` of the rows of `spans` (`(period, first start, last start)`), added up in
 /// the database: each span's rows are read through the primary key (one `OR` of them is read
 /// as a scan of every period by SQLite), and one row per key comes back, not one per span.
-async fn sum_totals(db: &Db, table: &str, key: &str, cond: &str, spans: &[(char, i64, i64)]) -> DbResult<Vec<TotalsRow>> {
-    const COLUMNS: &str = "events, sessions, study_ms, video_ms, started, items_completed, courses_completed, score_centi_sum, score_count, learners, learner_days";
+async fn sum_totals(db: &Db, table: &str, key: &str, cond: &str, spans: &[(char, i64, i64)], wanted: &[&str]) -> DbResult<Vec<TotalsRow>> {
     let parts: Vec<String> = spans
         .iter()
-        .map(|(period, from, to)| format!("SELECT {key}, {COLUMNS} FROM {table} WHERE {cond} AND period = '{period}' AND start BETWEEN {from} AND {to}"))
+        .map(|(period, from, to)| format!("SELECT {key}, {} FROM {table} WHERE {cond} AND period = '{period}' AND start BETWEEN {from} AND {to}", wanted.join(", ")))
         .collect();
     if parts.is_empty() {
         return Ok(Vec::new());
     }
-    let sql = format!(
-        "SELECT {key}, SUM(events), SUM(sessions), SUM(study_ms), SUM(video_ms), SUM(started), SUM(items_completed), \
-           SUM(courses_completed), SUM(score_centi_sum), SUM(score_count), SUM(learners), SUM(learner_days) \
-         FROM ({}) spans GROUP BY {key} ORDER BY {key}",
-        parts.join(" UNION ALL ")
-    );
+    let sums: Vec<String> = TOTALS.iter().map(|c| if wanted.contains(c) { format!("SUM({c})") } else { "CAST(0 AS BIGINT)".into() }).collect();
+    let sql = format!("SELECT {key}, {} FROM ({}) spans GROUP BY {key} ORDER BY {key}", sums.join(", "), parts.join(" UNION ALL "));
     let rows: Vec<TotalsSums> = sqlx::query_as(&cast_sums(db, &sql)).fetch_all(&db.pool).await?;
     Ok(rows
         .into_iter()
