@@ -126,7 +126,7 @@ bench_backend() {
     learner=$(cw token create demo-u0 2>/dev/null)
     start_server
     log "$name: server at $SERVER_URL, load average $(cut -d' ' -f1-3 /proc/loadavg); measuring"
-    python3 - "$SERVER_URL" "$bureau" "$learner" "$REQUESTS" "$WORK/ingest-$name.json" "$name" "$DAYS" > "$WORK/result-$name.txt" <<'EOF'
+    if ! python3 - "$SERVER_URL" "$bureau" "$learner" "$REQUESTS" "$WORK/ingest-$name.json" "$name" "$DAYS" > "$WORK/result-$name.txt" <<'EOF'
 import datetime, json, socket, sys, time, urllib.parse, urllib.request
 base, bureau, learner, n, ingest_file, name, days = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5], sys.argv[6], int(sys.argv[7])
 ingest = json.load(open(ingest_file))
@@ -182,6 +182,7 @@ for label, path in cases:
     get(path, bureau)
     xs = [timed(lambda: get(path, bureau)) for _ in range(n)]
     out.append(f"  {label:32} p50 {pct(xs, 50):7.1f} ms  p95 {pct(xs, 95):7.1f} ms")
+    print(out[-1], file=sys.stderr, flush=True)
     if "30 days" in label: ok &= pct(xs, 95) < 100
 ttfb, size = [], 0
 for i in range(max(3, n // 4)):
@@ -213,6 +214,12 @@ print("\n".join(out))
 print(f"  {'event visible on the dashboard':32} {delay * 1000:.0f} ms after it was acknowledged")
 print(f"  targets (30-day dashboards p95 < 100 ms, visible within 5 s): {'MET' if ok else 'MISSED'}")
 EOF
+    then
+        log "$name: measuring failed; what was measured, then the server's log:"
+        cat "$WORK/result-$name.txt" >&2
+        tail -n 40 "$WORK/server.err" >&2
+        exit 1
+    fi
     RESULT[$name]=$(cat "$WORK/result-$name.txt")
     kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
 }
