@@ -56,11 +56,8 @@ pub type Captions<'a> = &'a dyn Fn(&str) -> String;
 pub async fn build(db: &Db, filter: &Filter, groups: &Groups, mask: i64, captions: Captions<'_>) -> DbResult<Dashboard> {
     let masker = Masker(mask);
     let (from, to) = (filter.from_day, filter.to_day);
-    // One part after another. Asked for at once (try_join), a dashboard held up to five of
-    // the pool's eight SQLite connections, and twice in the 10-million-event benchmark a CSV
-    // export right after the dashboards waited out the pool's 10 s acquire timeout; not
-    // reproduced by hand, so not proven the cause, but the only change to how the pool is
-    // used, and the gain from it did not show under the machine's load.
+    // One part after another: reading them at once (try_join) showed no gain under the
+    // benchmark machine's load and takes up to five of the pool's connections per request.
     let (days, daily_learners) = day_totals(db, filter).await?;
     let weekly = period_table(db, filter, 'w', week_start(from), "weekly", &masker).await?;
     let monthly = period_table(db, filter, 'm', month_start(from), "monthly", &masker).await?;
