@@ -11,8 +11,8 @@
 #      and its statistics upkeep, as live heartbeats).
 #   2. starts the release server and, as the city's bureau officer (API token), requests
 #      $REQUESTS times each: the bureau dashboard page (last 30 days, and the whole year),
-#      a school dashboard page (last 30 days), and the 1-year CSV export of every total row
-#      (time to first byte: the export is streamed). Prints p50/p95 of each.
+#      a school dashboard page (last 30 days), and (3 times) the 1-year CSV export of every
+#      total row (time to first byte: the export is streamed). Prints p50/p95 of each.
 #   3. posts one heartbeat as a learner and polls the bureau JSON until its session shows:
 #      the event-to-dashboard visibility delay.
 # Client, server and database share the machine's cores.
@@ -22,6 +22,16 @@
 #   BACKENDS="sqlite postgres"   PGPORT=55435 (throwaway cluster)
 #   COURSEWARE_BIN=path          measure this server binary (default: build the release one)
 #   CARGO_TARGET_DIR is honoured when looking for (or building) the release binary.
+#   KEEP=/dir    keep the generated data in /dir after the run: /dir/data-sqlite (data folder
+#                with courseware.db), /dir/pgdata (the throwaway Postgres cluster's data
+#                directory) and /dir/ingest-<backend>.json (the generation's ingest figures).
+#   REUSE=/dir   skip `demo-data` and measure against data a KEEP run left in /dir (the
+#                cluster is started from /dir/pgdata); the binary's migrations are run first
+#                (their time is printed), so totals a newer binary adds are filled from the
+#                kept data. The ingest figure printed is the one recorded by the generation run.
+#   Generating 10M events takes 30-60 min on 2 shared cores; keep it once, reuse it after:
+#     KEEP=/data/stats10m bench/stats.sh              # generate, measure, keep
+#     REUSE=/data/stats10m COURSEWARE_BIN=... bench/stats.sh   # measure another binary
 # Prints whether the targets (dashboard p95 < 100 ms, visible within 5 s) are met either way.
 
 set -euo pipefail
@@ -52,13 +62,24 @@ weighted = d * (5 + 2 / 5) / 7
 print(min(1.0, e / (l * weighted * 7.5)))")
 
 WORK=$(mktemp -d /tmp/courseware-stats-bench.XXXXXX)
+if [ -n "${KEEP:-}" ] && [ -n "${REUSE:-}" ]; then echo "error: set KEEP or REUSE, not both" >&2; exit 2; fi
+# Where the databases live: kept or reused ones outlive the run, others go with $WORK.
+if [ -n "${REUSE:-}" ] && [ ! -d "$REUSE" ]; then echo "error: REUSE=$REUSE is not a directory" >&2; exit 2; fi
+if [ -n "${KEEP:-}" ]; then mkdir -p "$KEEP"; KEEP=$(cd "$KEEP" && pwd); fi
+if [ -n "${REUSE:-}" ]; then REUSE=$(cd "$REUSE" && pwd); fi
+STORE=${KEEP:-${REUSE:-$WORK}}
+kept_already() { echo "error: KEEP=$KEEP already holds $1 data; measure it with REUSE=$KEEP, or pick another folder" >&2; exit 2; }
 SERVER_PID=""
 PGDATA=""
 PGBIN=""
 as_postgres() { if [ "$(id -u)" = 0 ]; then su postgres -s /bin/sh -c "$*"; else sh -c "$*"; fi; }
 cleanup() {
     if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; fi
-    if [ -n "$PGDATA" ]; then as_postgres "'$PGBIN/pg_ctl' -D '$PGDATA' -m immediate stop" >/dev/null 2>&1 || true; rm -rf "$PGDATA"; fi
+    if [ -n "$PGDATA" ]; then
+        # A kept cluster is stopped cleanly so that it can be started again.
+        as_postgres "'$PGBIN/pg_ctl' -D '$PGDATA' -m fast stop" >/dev/null 2>&1 || true
+        if [ "$STORE" = "$WORK" ]; then rm -rf "$PGDATA"; fi
+    fi
     rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -82,17 +103,30 @@ start_server() {
 declare -A RESULT
 bench_backend() {
     local name=$1
-    DATA=$WORK/data-$name URL=$2
-    mkdir -p "$DATA"
-    log "$name: demo-data, $SCHOOLS schools, $LEARNERS learners, $COURSES courses, $DAYS days (activity $ACTIVITY)"
-    cw demo-data --schools "$SCHOOLS" --learners "$LEARNERS" --courses "$COURSES" --days "$DAYS" \
-        --activity "$ACTIVITY" --json > "$WORK/ingest-$name.json"
+    DATA=$STORE/data-$name URL=$2
+    if [ -n "${REUSE:-}" ]; then
+        if [ ! -f "$REUSE/ingest-$name.json" ]; then echo "error: $REUSE holds no $name data from a KEEP run" >&2; exit 2; fi
+        cp "$REUSE/ingest-$name.json" "$WORK/ingest-$name.json"
+        log "$name: reusing the data in $DATA (demo-data skipped); migrating it with this binary"
+        # Migrations that fill new totals from millions of rows take longer than the server's
+        # start is waited for: run them first, and say how long they took.
+        local started=$SECONDS
+        cw migrate
+        log "$name: migrated in $((SECONDS - started)) s"
+    else
+        if [ -n "${KEEP:-}" ] && [ -e "$DATA" ]; then kept_already "$name"; fi
+        mkdir -p "$DATA"
+        log "$name: demo-data, $SCHOOLS schools, $LEARNERS learners, $COURSES courses, $DAYS days (activity $ACTIVITY)"
+        cw demo-data --schools "$SCHOOLS" --learners "$LEARNERS" --courses "$COURSES" --days "$DAYS" \
+            --activity "$ACTIVITY" --json > "$WORK/ingest-$name.json"
+        if [ -n "${KEEP:-}" ]; then cp "$WORK/ingest-$name.json" "$KEEP/ingest-$name.json"; fi
+    fi
     local bureau learner
     bureau=$(cw token create demo-bureau 2>/dev/null)
     learner=$(cw token create demo-u0 2>/dev/null)
     start_server
     log "$name: server at $SERVER_URL, load average $(cut -d' ' -f1-3 /proc/loadavg); measuring"
-    python3 - "$SERVER_URL" "$bureau" "$learner" "$REQUESTS" "$WORK/ingest-$name.json" "$name" "$DAYS" > "$WORK/result-$name.txt" <<'EOF'
+    if ! python3 - "$SERVER_URL" "$bureau" "$learner" "$REQUESTS" "$WORK/ingest-$name.json" "$name" "$DAYS" > "$WORK/result-$name.txt" <<'EOF'
 import datetime, json, socket, sys, time, urllib.parse, urllib.request
 base, bureau, learner, n, ingest_file, name, days = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5], sys.argv[6], int(sys.argv[7])
 ingest = json.load(open(ingest_file))
@@ -103,7 +137,9 @@ def get(path, token):
         return r.read()
 
 def first_byte(path, token):
-    # Time to the first byte of the body: a raw request, so nothing is buffered first.
+    # Time to the first byte of the body: a raw request, so nothing is buffered first. The
+    # whole body is read: a client hanging up early was seen to leave the export's database
+    # connection busy (the pool ran dry after a few), which is not what is measured here.
     u = urllib.parse.urlparse(base)
     s = socket.create_connection((u.hostname, u.port))
     t = time.perf_counter()
@@ -146,9 +182,11 @@ for label, path in cases:
     get(path, bureau)
     xs = [timed(lambda: get(path, bureau)) for _ in range(n)]
     out.append(f"  {label:32} p50 {pct(xs, 50):7.1f} ms  p95 {pct(xs, 95):7.1f} ms")
+    print(out[-1], file=sys.stderr, flush=True)
     if "30 days" in label: ok &= pct(xs, 95) < 100
 ttfb, size = [], 0
-for _ in range(max(3, n // 4)):
+# Three: at 10 million events a year's export is about 100 MB, a minute or two to read.
+for i in range(3):
     t, size = first_byte(f"/stats/export/rollup?from={year_from}", bureau)
     ttfb.append(t)
 out.append(f"  {'1-year CSV export, first byte':32} p50 {pct(ttfb, 50):7.1f} ms  p95 {pct(ttfb, 95):7.1f} ms  ({size / 1e6:.1f} MB)")
@@ -176,6 +214,12 @@ print("\n".join(out))
 print(f"  {'event visible on the dashboard':32} {delay * 1000:.0f} ms after it was acknowledged")
 print(f"  targets (30-day dashboards p95 < 100 ms, visible within 5 s): {'MET' if ok else 'MISSED'}")
 EOF
+    then
+        log "$name: measuring failed; what was measured, then the server's log:"
+        cat "$WORK/result-$name.txt" >&2
+        tail -n 40 "$WORK/server.err" >&2
+        exit 1
+    fi
     RESULT[$name]=$(cat "$WORK/result-$name.txt")
     kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
 }
@@ -183,23 +227,34 @@ EOF
 for backend in $BACKENDS; do
     case $backend in
         sqlite)
-            bench_backend sqlite "sqlite://$WORK/data-sqlite/courseware.db"
+            bench_backend sqlite "sqlite://$STORE/data-sqlite/courseware.db"
             ;;
         postgres)
             PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
             if [ -z "$PGBIN" ]; then log "postgres: not installed (apt-get install postgresql); skipped"; continue; fi
-            PGDATA=$(mktemp -d /tmp/courseware-stats-pg.XXXXXX)
-            if [ "$(id -u)" = 0 ]; then chown postgres "$PGDATA"; fi
-            as_postgres "'$PGBIN/initdb' -D '$PGDATA' -A trust -U postgres -E UTF8 --locale=C.UTF-8 >/dev/null"
+            PGDATA=$STORE/pgdata
+            if [ -n "${REUSE:-}" ]; then
+                if [ ! -f "$PGDATA/PG_VERSION" ]; then echo "error: $PGDATA is no Postgres cluster from a KEEP run" >&2; exit 2; fi
+            else
+                if [ -n "${KEEP:-}" ] && [ -e "$PGDATA" ]; then PGDATA=""; kept_already postgres; fi
+                mkdir -p "$PGDATA"
+                if [ "$(id -u)" = 0 ]; then chown postgres "$PGDATA"; fi
+                as_postgres "'$PGBIN/initdb' -D '$PGDATA' -A trust -U postgres -E UTF8 --locale=C.UTF-8 >/dev/null"
+            fi
             as_postgres "'$PGBIN/pg_ctl' -D '$PGDATA' -l '$PGDATA/server.log' -w -o '-p $PGPORT -k /tmp -c listen_addresses=127.0.0.1 -c max_connections=200' start >/dev/null"
-            psql -q -h 127.0.0.1 -p "$PGPORT" -U postgres -c "CREATE DATABASE courseware_bench" postgres
+            if [ -z "${REUSE:-}" ]; then psql -q -h 127.0.0.1 -p "$PGPORT" -U postgres -c "CREATE DATABASE courseware_bench" postgres; fi
             bench_backend postgres "postgres://postgres@127.0.0.1:$PGPORT/courseware_bench"
             ;;
         *) echo "error: unknown backend $backend" >&2; exit 2 ;;
     esac
 done
 
-printf '\nStatistics benchmark: target %s events, %s CPUs (%s)\n' "$EVENTS" "$(nproc)" "$(uname -m)"
+if [ -n "${REUSE:-}" ]; then SCALE="data reused from $REUSE"; else SCALE="target $EVENTS events"; fi
+printf '\nStatistics benchmark: %s, %s CPUs (%s), load average %s\n' "$SCALE" "$(nproc)" "$(uname -m)" "$(cut -d' ' -f1-3 /proc/loadavg)"
 for backend in $BACKENDS; do
     if [ -n "${RESULT[$backend]:-}" ]; then printf '%s\n' "${RESULT[$backend]}"; fi
 done
+if [ -n "${KEEP:-}" ]; then
+    printf '\nData kept in %s; measure it again (e.g. with another binary) with:\n  REUSE=%s BACKENDS="%s" COURSEWARE_BIN=... %s\n' \
+        "$KEEP" "$KEEP" "$BACKENDS" "$0"
+fi

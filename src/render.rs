@@ -114,7 +114,7 @@ impl FromRequest for PageEnv {
 
 /// Escapes the characters that matter in HTML text and quoted attributes. Tera's default
 /// also escapes '/', which makes every URL in the page source unreadable.
-fn escape_html(input: &str) -> String {
+pub fn escape_html(input: &str) -> String {
     let mut out = String::with_capacity(input.len());
     for c in input.chars() {
         match c {

@@ -113,7 +113,11 @@ pub async fn add_member(db: &Db, class_id: i64, user_id: i64) -> DbResult<()> {
 
 /// A region and every region below it, for scoping bureau officers.
 pub async fn region_subtree(db: &Db, region_id: i64) -> DbResult<Vec<i64>> {
-    let all = regions(db).await?;
+    Ok(subtree_of(&regions(db).await?, region_id))
+}
+
+/// `region_id` and every region below it, among `all`.
+pub fn subtree_of(all: &[RegionRow], region_id: i64) -> Vec<i64> {
     let mut ids = vec![region_id];
     let mut i = 0;
     while i < ids.len() {
@@ -121,7 +125,7 @@ pub async fn region_subtree(db: &Db, region_id: i64) -> DbResult<Vec<i64>> {
         ids.extend(all.iter().filter(|r| r.parent_id == Some(parent)).map(|r| r.id));
         i += 1;
     }
-    Ok(ids)
+    ids
 }
 
 /// Schools whose region is one of `region_ids`.

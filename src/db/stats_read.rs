@@ -115,10 +115,13 @@ pub async fn learners(db: &Db, f: &Filter, by: GroupBy, period: char, from: i64)
     let key = if by == GroupBy::Day { "start" } else { by.column() };
     let mut cond = f.conditions("start", from);
     cond.push_str(&format!(" AND period = '{}'", if matches!(period, 'd' | 'w' | 'm') { period } else { 'd' }));
+    // "Every course" and "all courses" each match about half the rows: the unary `+` keeps
+    // SQLite (which has no statistics to tell) from reading them through the course index
+    // instead of the school one, every school's rows of the range instead of one school's.
     match (f.course_id, by) {
         (Some(course), _) => cond.push_str(&format!(" AND course_id = {course}")),
-        (None, GroupBy::Course) => cond.push_str(" AND course_id > 0"),
-        (None, _) => cond.push_str(" AND course_id = 0"),
+        (None, GroupBy::Course) => cond.push_str(" AND +course_id > 0"),
+        (None, _) => cond.push_str(" AND +course_id = 0"),
     }
     let sql = format!("SELECT {key}, SUM(learners) FROM stats_active WHERE {cond} GROUP BY {key} ORDER BY {key}");
     Ok(sqlx::query_as(&cast_sums(db, &sql)).fetch_all(&db.pool).await?)
@@ -130,23 +133,24 @@ pub type TotalsRow = (i64, Measures, i64, i64);
 /// Per day from `from` to `to`: measures, distinct learners (and learner-days, the same).
 pub async fn coarse_days(db: &Db, src: Coarse, from: i64, to: i64) -> DbResult<Vec<TotalsRow>> {
     let (table, cond) = coarse_source(src);
-    sum_totals(db, table, "start", &cond, 'd', from, to).await
+    sum_totals(db, table, "start", &cond, &[('d', from, to)], &TOTALS).await
 }
 
 /// Distinct learners per week ('w') or month ('m') starting between `from` and `to`.
 pub async fn coarse_learners(db: &Db, src: Coarse, period: char, from: i64, to: i64) -> DbResult<Vec<(i64, i64)>> {
     let (table, cond) = coarse_source(src);
     let period = if period == 'm' { 'm' } else { 'w' };
-    Ok(sum_totals(db, table, "start", &cond, period, from, to).await?.into_iter().map(|r| (r.0, r.2)).collect())
+    Ok(sum_totals(db, table, "start", &cond, &[(period, from, to)], &["learners"]).await?.into_iter().map(|r| (r.0, r.2)).collect())
 }
 
-/// Per course of region `region`, over `from..=to`: measures and learner-days.
+/// Per course of region `region`, over `from..=to`: the measures a course table shows, and
+/// learner-days.
 pub async fn coarse_courses(db: &Db, region: i64, from: i64, to: i64) -> DbResult<Vec<TotalsRow>> {
     sum_spans(db, "stats_region_totals", "course_id", &format!("region_id = {region} AND course_id > 0"), from, to).await
 }
 
-/// Per school of `f` (every school when it names none), over its range: measures and
-/// learner-days.
+/// Per school of `f` (every school when it names none), over its range: the measures a
+/// school table shows, and learner-days.
 pub async fn coarse_schools(db: &Db, f: &Filter) -> DbResult<Vec<TotalsRow>> {
     let cond = match &f.schools {
         None => "1 = 1".to_string(),
@@ -156,19 +160,11 @@ pub async fn coarse_schools(db: &Db, f: &Filter) -> DbResult<Vec<TotalsRow>> {
     sum_spans(db, "stats_school_totals", "school_id", &cond, f.from_day, f.to_day).await
 }
 
-/// Sums over `from..=to` from month rows for the whole months of the range and day rows for
-/// its ends, so that a year is about a dozen rows per group, not 365.
+/// Sums over `from..=to` from month rows for the whole months of the range, week rows for
+/// the whole weeks left and day rows for the rest, so that a year is about 30 rows per
+/// group, not 365, and 30 days about 10.
 async fn sum_spans(db: &Db, table: &str, key: &str, cond: &str, from: i64, to: i64) -> DbResult<Vec<TotalsRow>> {
-    let mut merged: std::collections::BTreeMap<i64, TotalsRow> = std::collections::BTreeMap::new();
-    for (period, from, to) in crate::stats::spans(from, to) {
-        for row in sum_totals(db, table, key, cond, period, from, to).await? {
-            let e = merged.entry(row.0).or_insert((row.0, Measures::default(), 0, 0));
-            crate::stats::coarse::add(&mut e.1, &row.1);
-            e.2 += row.2;
-            e.3 += row.3;
-        }
-    }
-    Ok(merged.into_values().collect())
+    sum_totals(db, table, key, cond, &crate::stats::spans(from, to), &GROUP_TOTALS).await
 }
 
 fn coarse_source(src: Coarse) -> (&'static str, String) {
@@ -180,12 +176,26 @@ fn coarse_source(src: Coarse) -> (&'static str, String) {
 
 type TotalsSums = (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64);
 
-async fn sum_totals(db: &Db, table: &str, key: &str, cond: &str, period: char, from: i64, to: i64) -> DbResult<Vec<TotalsRow>> {
-    let sql = format!(
-        "SELECT {key}, SUM(events), SUM(sessions), SUM(study_ms), SUM(video_ms), SUM(started), SUM(items_completed), \
-           SUM(courses_completed), SUM(score_centi_sum), SUM(score_count), SUM(learners), SUM(learner_days) \
-         FROM {table} WHERE {cond} AND period = '{period}' AND start BETWEEN {from} AND {to} GROUP BY {key} ORDER BY {key}"
-    );
+/// The columns of the coarse totals, in [`TotalsSums`] order.
+const TOTALS: [&str; 11] =
+    ["events", "sessions", "study_ms", "video_ms", "started", "items_completed", "courses_completed", "score_centi_sum", "score_count", "learners", "learner_days"];
+/// What a table of courses or schools shows (see `view::group_row`): the rest is left 0
+/// rather than read and summed, row by row, for nothing.
+const GROUP_TOTALS: [&str; 7] = ["sessions", "study_ms", "started", "courses_completed", "score_centi_sum", "score_count", "learner_days"];
+
+/// Sums per `key` of the rows of `spans` (`(period, first start, last start)`), added up in
+/// the database: each span's rows are read through the primary key (one `OR` of them is read
+/// as a scan of every period by SQLite), and one row per key comes back, not one per span.
+async fn sum_totals(db: &Db, table: &str, key: &str, cond: &str, spans: &[(char, i64, i64)], wanted: &[&str]) -> DbResult<Vec<TotalsRow>> {
+    let parts: Vec<String> = spans
+        .iter()
+        .map(|(period, from, to)| format!("SELECT {key}, {} FROM {table} WHERE {cond} AND period = '{period}' AND start BETWEEN {from} AND {to}", wanted.join(", ")))
+        .collect();
+    if parts.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sums: Vec<String> = TOTALS.iter().map(|c| if wanted.contains(c) { format!("SUM({c})") } else { "CAST(0 AS BIGINT)".into() }).collect();
+    let sql = format!("SELECT {key}, {} FROM ({}) spans GROUP BY {key} ORDER BY {key}", sums.join(", "), parts.join(" UNION ALL "));
     let rows: Vec<TotalsSums> = sqlx::query_as(&cast_sums(db, &sql)).fetch_all(&db.pool).await?;
     Ok(rows
         .into_iter()

@@ -14,6 +14,7 @@ use crate::i18n::Lang;
 use crate::render::PageEnv;
 use crate::routes::courses::html;
 use crate::startup::AppState;
+use crate::stats::html::{HtmlTable, Links};
 use crate::stats::view::{self, Dashboard, Groups};
 use crate::stats::{date_text, parse_date};
 
@@ -47,6 +48,15 @@ pub struct Link {
     selected: bool,
 }
 
+/// What the page template gets: the page, with its tables' rows already written as HTML
+/// (see [`crate::stats::html`]).
+#[derive(Serialize)]
+struct PageView<'a> {
+    #[serde(flatten)]
+    page: &'a StatsPage,
+    tables: Vec<HtmlTable>,
+}
+
 #[derive(Serialize)]
 pub struct StatsPage {
     kind: &'static str,
@@ -54,12 +64,25 @@ pub struct StatsPage {
     /// Base path of this dashboard (CSV links append `/export/{table}`).
     path: String,
     query: String,
+    /// The template reads its range and totals; the tables come as [`PageView::tables`].
+    #[serde(serialize_with = "head_of")]
     dashboard: Dashboard,
     /// Drawn from the dashboard's tables; pages only (the JSON has the numbers).
     charts: Vec<view::Chart>,
     /// Sub-regions (region dashboard) or classes (school dashboard) to narrow down to.
     choices: Vec<Link>,
     masked_below: i64,
+}
+
+/// A dashboard without its tables, for the page template.
+fn head_of<S: serde::Serializer>(d: &Dashboard, s: S) -> Result<S::Ok, S::Error> {
+    #[derive(Serialize)]
+    struct Head<'a> {
+        from: &'a str,
+        to: &'a str,
+        totals: &'a [(&'static str, serde_json::Value)],
+    }
+    Head { from: &d.from, to: &d.to, totals: &d.totals }.serialize(s)
 }
 
 /// The reader's dashboard: officers and admins get their region, teachers their school.
@@ -82,7 +105,13 @@ pub async fn show_course(state: web::Data<AppState>, env: PageEnv, scope: Scope,
 
 async fn show(state: web::Data<AppState>, env: PageEnv, scope: Scope, target: Target, query: web::Query<StatsQuery>) -> Result<HttpResponse, AppError> {
     let page = page(&state, &scope, target, &query, env.lang).await?;
-    Ok(html(state.renderer.render("stats/dashboard.html", &env, &page)?))
+    let started = std::time::Instant::now();
+    let d = &page.dashboard;
+    let links = Links { query: &page.query, from: &d.from, to: &d.to };
+    let view = PageView { page: &page, tables: d.tables.iter().map(|t| HtmlTable::of(t, &links)).collect() };
+    let body = state.renderer.render("stats/dashboard.html", &env, &view)?;
+    tracing::debug!(kind = page.kind, ms = started.elapsed().as_secs_f64() * 1e3, "stats page rendered");
+    Ok(html(body))
 }
 
 /// `/api/v1/stats/...`: the dashboard's totals and tables.
@@ -162,13 +191,16 @@ pub async fn target(state: &AppState, scope: &Scope, target: Target, query: &Sta
                 return Err(AppError::NotFound("region"));
             }
             let children: Vec<&org::RegionRow> = regions.iter().filter(|r| r.parent_id == root).collect();
-            let mut sub_regions = Vec::new();
-            for child in &children {
-                let ids = org::region_subtree(&state.db, child.id).await?;
-                sub_regions.push((child.id, child.name.clone(), org::schools_in_regions(&state.db, &ids).await?));
-            }
+            // One query for every school's region, the tree walked here: a query per
+            // sub-region cost more than the dashboard's totals.
+            let school_regions = stats_read::school_regions(&state.db).await?;
+            let schools_under = |region: i64| {
+                let ids = org::subtree_of(&regions, region);
+                school_regions.iter().filter(|(_, r)| ids.contains(r)).map(|(s, _)| *s).collect::<Vec<i64>>()
+            };
+            let sub_regions = children.iter().map(|c| (c.id, c.name.clone(), schools_under(c.id))).collect();
             if let Some(r) = root {
-                filter.schools = Some(org::schools_in_regions(&state.db, &org::region_subtree(&state.db, r).await?).await?);
+                filter.schools = Some(schools_under(r));
             }
             // No root: an administrator's view of everything, region 0's totals.
             filter.region = Some(root.unwrap_or(0));
@@ -206,9 +238,14 @@ pub async fn target(state: &AppState, scope: &Scope, target: Target, query: &Sta
 }
 
 async fn page(state: &AppState, scope: &Scope, t: Target, query: &StatsQuery, lang: Lang) -> Result<StatsPage, AppError> {
+    // Where a dashboard's time goes (debug log): resolving what the reader may see, then the
+    // totals and charts.
+    let started = std::time::Instant::now();
     let (filter, groups, mask, title, choices) = target(state, scope, t, query).await?;
+    let resolved = started.elapsed();
     let captions = |id: &str| state.renderer.string(lang, &format!("stats.{id}"));
     let mut dashboard = view::build(&state.db, &filter, &groups, mask, &captions).await?;
+    tracing::debug!(access_ms = resolved.as_secs_f64() * 1e3, build_ms = (started.elapsed() - resolved).as_secs_f64() * 1e3, "stats dashboard built");
     let charts = std::mem::take(&mut dashboard.charts);
     let (kind, path) = match t {
         Target::Region => ("region", "/stats".to_string()),

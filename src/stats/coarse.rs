@@ -41,9 +41,7 @@ impl Coarse {
                 add(&mut out.schools.entry((cell.school_id, period, start)).or_default().measures, m);
                 for &region in regions(cell.school_id) {
                     add(&mut out.regions.entry((region, period, start, 0)).or_default().measures, m);
-                    if period != b'w' {
-                        add(&mut out.regions.entry((region, period, start, cell.course_id)).or_default().measures, m);
-                    }
+                    add(&mut out.regions.entry((region, period, start, cell.course_id)).or_default().measures, m);
                 }
             }
         }
@@ -69,9 +67,6 @@ impl Coarse {
                 };
                 if course == 0 {
                     bump(out.schools.entry((cell.school_id, period, start)).or_default());
-                }
-                if period == b'w' && course != 0 {
-                    continue;
                 }
                 for &region in regions(cell.school_id) {
                     bump(out.regions.entry((region, period, start, course)).or_default());

@@ -4,6 +4,7 @@
 
 pub mod charts;
 pub mod coarse;
+pub mod html;
 pub mod demo;
 pub mod media;
 pub mod rollup;
@@ -70,8 +71,10 @@ pub fn next_month(month: i64) -> i64 {
     month_start(month + 31)
 }
 
-/// `from..=to` as spans of whole months (`'m'`, first and last month start) and of the
-/// days before and after them (`'d'`, first and last day).
+/// `from..=to` as spans of whole periods, each `(period, first start, last start)`: whole
+/// months (`'m'`), then whole weeks (`'w'`, Monday to Sunday) of the ends left over, then the
+/// days (`'d'`) left over from those, so that a year is about 30 periods and 30 days about 10,
+/// however it falls on the calendar.
 pub fn spans(from: i64, to: i64) -> Vec<(char, i64, i64)> {
     let first = if month_start(from) == from { from } else { next_month(month_start(from)) };
     let mut end = first;
@@ -79,13 +82,28 @@ pub fn spans(from: i64, to: i64) -> Vec<(char, i64, i64)> {
         end = next_month(end);
     }
     if end == first {
-        return vec![('d', from, to)];
+        return week_spans(from, to);
     }
+    let mut out = week_spans(from, first - 1);
+    out.push(('m', first, month_start(end - 1)));
+    out.extend(week_spans(end, to));
+    out
+}
+
+/// `from..=to` (possibly empty) as the days before its first Monday, its whole weeks, and
+/// the days after them.
+fn week_spans(from: i64, to: i64) -> Vec<(char, i64, i64)> {
+    let first = if week_start(from) == from { from } else { week_start(from) + 7 };
+    let weeks = (to + 1 - first).div_euclid(7);
+    if weeks <= 0 {
+        return if from <= to { vec![('d', from, to)] } else { Vec::new() };
+    }
+    let end = first + weeks * 7;
     let mut out = Vec::with_capacity(3);
     if from < first {
         out.push(('d', from, first - 1));
     }
-    out.push(('m', first, month_start(end - 1)));
+    out.push(('w', first, end - 7));
     if end <= to {
         out.push(('d', end, to));
     }
@@ -155,15 +173,57 @@ mod tests {
     }
 
     #[test]
-    fn ranges_split_into_whole_months_and_ragged_ends() {
+    fn ranges_split_into_whole_months_weeks_and_ragged_ends() {
         let d = |s: &str| parse_date(s).unwrap();
-        assert_eq!(spans(d("2026-01-10"), d("2026-01-31")), vec![('d', d("2026-01-10"), d("2026-01-31"))]);
+        // 2026-01-12 and 2026-11-02 are Mondays.
+        assert_eq!(
+            spans(d("2026-01-10"), d("2026-01-31")),
+            vec![('d', d("2026-01-10"), d("2026-01-11")), ('w', d("2026-01-12"), d("2026-01-19")), ('d', d("2026-01-26"), d("2026-01-31"))]
+        );
+        assert_eq!(spans(d("2026-01-13"), d("2026-01-18")), vec![('d', d("2026-01-13"), d("2026-01-18"))]);
+        assert_eq!(spans(d("2026-01-12"), d("2026-01-18")), vec![('w', d("2026-01-12"), d("2026-01-12"))]);
         assert_eq!(spans(d("2026-01-01"), d("2026-01-31")), vec![('m', d("2026-01-01"), d("2026-01-01"))]);
         assert_eq!(
             spans(d("2025-11-28"), d("2026-11-27")),
-            vec![('d', d("2025-11-28"), d("2025-11-30")), ('m', d("2025-12-01"), d("2026-10-01")), ('d', d("2026-11-01"), d("2026-11-27"))]
+            vec![
+                ('d', d("2025-11-28"), d("2025-11-30")),
+                ('m', d("2025-12-01"), d("2026-10-01")),
+                ('d', d("2026-11-01"), d("2026-11-01")),
+                ('w', d("2026-11-02"), d("2026-11-16")),
+                ('d', d("2026-11-23"), d("2026-11-27")),
+            ]
         );
-        assert_eq!(spans(d("2026-02-01"), d("2026-03-30")), vec![('m', d("2026-02-01"), d("2026-02-01")), ('d', d("2026-03-01"), d("2026-03-30"))]);
         assert_eq!(next_month(d("2024-02-01")), d("2024-03-01"));
+    }
+
+    #[test]
+    fn spans_cover_every_day_of_a_range_once() {
+        let d = |s: &str| parse_date(s).unwrap();
+        let base = d("2025-12-20");
+        for from in base..base + 40 {
+            for to in from..from + 400 {
+                let mut covered = Vec::new();
+                for (period, first, last) in spans(from, to) {
+                    let mut start = first;
+                    while start <= last {
+                        let next = match period {
+                            'd' => start + 1,
+                            'w' => {
+                                assert_eq!(week_start(start), start);
+                                start + 7
+                            }
+                            _ => {
+                                assert_eq!(month_start(start), start);
+                                next_month(start)
+                            }
+                        };
+                        covered.extend(start..next);
+                        start = next;
+                    }
+                }
+                assert_eq!(covered, (from..=to).collect::<Vec<_>>(), "{from}..={to}");
+                assert!(spans(from, to).len() <= 7);
+            }
+        }
     }
 }

@@ -55,18 +55,14 @@ pub type Captions<'a> = &'a dyn Fn(&str) -> String;
 /// Builds a dashboard over `filter`; `mask` is the smallest group shown exactly (0: none).
 pub async fn build(db: &Db, filter: &Filter, groups: &Groups, mask: i64, captions: Captions<'_>) -> DbResult<Dashboard> {
     let masker = Masker(mask);
-    let mut tables = Vec::new();
     let (from, to) = (filter.from_day, filter.to_day);
-    let (days, daily_learners): (Vec<(i64, Measures)>, HashMap<i64, i64>) = match filter.coarse() {
-        Some(src) => {
-            let rows = stats_read::coarse_days(db, src, from, to).await?;
-            (rows.iter().map(|r| (r.0, r.1)).collect(), rows.iter().map(|r| (r.0, r.2)).collect())
-        }
-        None => (
-            stats_read::measures(db, filter, GroupBy::Day).await?,
-            stats_read::learners(db, filter, GroupBy::Day, 'd', from).await?.into_iter().collect(),
-        ),
-    };
+    // One part after another: reading them at once (try_join) showed no gain under the
+    // benchmark machine's load and takes up to five of the pool's connections per request.
+    let (days, daily_learners) = day_totals(db, filter).await?;
+    let weekly = period_table(db, filter, 'w', week_start(from), "weekly", &masker).await?;
+    let monthly = period_table(db, filter, 'm', month_start(from), "monthly", &masker).await?;
+    let by_course = course_part(db, filter, &masker).await?;
+    let by_group = group_tables(db, filter, groups, &masker).await?;
     let measures_by_day: HashMap<i64, Measures> = days.iter().copied().collect();
     let mut daily = Table { id: "daily", columns: vec!["date", "learners", "sessions", "study_minutes", "video_minutes", "items_completed", "courses_completed", "average_score"], rows: vec![] };
     let mut total = Measures::default();
@@ -87,8 +83,6 @@ pub async fn build(db: &Db, filter: &Filter, groups: &Groups, mask: i64, caption
             masker.guard(learners, average(&m)),
         ]);
     }
-    let weekly = period_table(db, filter, 'w', week_start(from), "weekly", &masker).await?;
-    let monthly = period_table(db, filter, 'm', month_start(from), "monthly", &masker).await?;
     let totals = vec![
         ("learner_days", json!(learner_days)),
         ("sessions", json!(total.sessions)),
@@ -103,23 +97,40 @@ pub async fn build(db: &Db, filter: &Filter, groups: &Groups, mask: i64, caption
         chart_of("learners_chart", captions, &daily, 1, true),
         chart_of("study_chart", captions, &daily, 3, true),
     ];
-    tables.push(daily);
-    tables.push(weekly);
-    tables.push(monthly);
-    if filter.course_id.is_none() {
-        let (courses, subjects, grades) = course_tables(db, filter, &masker).await?;
-        charts_out.push(chart_of("courses_chart", captions, &courses, 5, false));
-        tables.extend([courses, subjects, grades]);
-    } else {
-        let bytes = stats_read::media_bytes(db, filter.course_id, from, to).await?;
-        let rows = bytes.into_iter().map(|(day, b)| vec![json!(date_text(day)), json!(b)]).collect();
-        tables.push(Table { id: "media", columns: vec!["date", "media_bytes"], rows });
+    if let Some(courses) = by_course.iter().find(|t| t.id == "courses") {
+        charts_out.push(chart_of("courses_chart", captions, courses, 5, false));
     }
-    for table in group_tables(db, filter, groups, &masker).await? {
-        charts_out.push(chart_of(if table.id == "regions" { "regions_chart" } else { "groups_chart" }, captions, &table, 3, false));
-        tables.push(table);
+    for table in &by_group {
+        charts_out.push(chart_of(if table.id == "regions" { "regions_chart" } else { "groups_chart" }, captions, table, 3, false));
     }
+    let tables = [daily, weekly, monthly].into_iter().chain(by_course).chain(by_group).collect();
     Ok(Dashboard { from: date_text(from), to: date_text(to), totals, tables, charts: charts_out })
+}
+
+/// Measures and distinct learners per day.
+async fn day_totals(db: &Db, filter: &Filter) -> DbResult<(Vec<(i64, Measures)>, HashMap<i64, i64>)> {
+    let (from, to) = (filter.from_day, filter.to_day);
+    Ok(match filter.coarse() {
+        Some(src) => {
+            let rows = stats_read::coarse_days(db, src, from, to).await?;
+            (rows.iter().map(|r| (r.0, r.1)).collect(), rows.iter().map(|r| (r.0, r.2)).collect())
+        }
+        None => (
+            stats_read::measures(db, filter, GroupBy::Day).await?,
+            stats_read::learners(db, filter, GroupBy::Day, 'd', from).await?.into_iter().collect(),
+        ),
+    })
+}
+
+/// The courses, subjects and grades tables; on a course's view, its media bytes instead.
+async fn course_part(db: &Db, filter: &Filter, masker: &Masker) -> DbResult<Vec<Table>> {
+    if filter.course_id.is_none() {
+        let (courses, subjects, grades) = course_tables(db, filter, masker).await?;
+        return Ok(vec![courses, subjects, grades]);
+    }
+    let bytes = stats_read::media_bytes(db, filter.course_id, filter.from_day, filter.to_day).await?;
+    let rows = bytes.into_iter().map(|(day, b)| vec![json!(date_text(day)), json!(b)]).collect();
+    Ok(vec![Table { id: "media", columns: vec!["date", "media_bytes"], rows }])
 }
 
 async fn period_table(db: &Db, filter: &Filter, period: char, from: i64, id: &'static str, masker: &Masker) -> DbResult<Table> {
@@ -235,7 +246,9 @@ fn chart_of(id: &'static str, captions: Captions<'_>, table: &Table, column: usi
     // Masked counts are drawn as 0: the chart says no more than the table.
     let values: Vec<f64> = rows.iter().map(|r| r[column].as_f64().unwrap_or(0.0)).collect();
     let caption = captions(id);
+    let started = std::time::Instant::now();
     let svg = if line { charts::line(&caption, &labels, &values) } else { charts::bars(&caption, &labels, &values) };
+    tracing::debug!(chart = id, ms = started.elapsed().as_secs_f64() * 1e3, "stats chart drawn");
     Chart { id, svg }
 }
 

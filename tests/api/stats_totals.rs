@@ -1,7 +1,7 @@
 //! The coarse totals (per school, per region x course, by day, week and month) that the
 //! dashboards read: the same dashboards as the finest totals give, whatever the range, for a
 //! region, for everyone and for one school; rebuilt identically; and carried over from the
-//! finest ones by the 0007 migration.
+//! finest ones by the 0007 migration, and from those into course weeks by 0009.
 
 use serde_json::Value;
 
@@ -59,20 +59,31 @@ async fn coarse_totals_give_the_dashboards_of_the_finest_totals_over_any_range()
     assert!(compared > 500, "too little to compare: {compared} rows");
 }
 
+/// The statements of a migration that fill its tables (after `marker`, when given).
+fn fill_of(app: &TestApp, file: &str, marker: Option<&str>) -> String {
+    let backend = if app.db.backend == courseware::db::Backend::Postgres { "postgres" } else { "sqlite" };
+    let text = std::fs::read_to_string(format!("{}/migrations/{backend}/{file}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    marker.map_or(text.clone(), |m| text[text.find(m).unwrap()..].to_string())
+}
+
 #[tokio::test]
-async fn the_0007_migration_carries_the_finest_totals_over_into_the_coarse_ones() {
+async fn the_0007_and_0009_migrations_carry_the_kept_totals_over_into_the_coarse_ones() {
     let app = spawn_app_with(Options { import_demo: false }).await;
     run_cli(&app, &["demo-data", "--schools", "3", "--learners", "40", "--courses", "3", "--days", "70", "--activity", "0.5", "--json"]);
     let live = snapshot(&app).await;
-    assert!(live.iter().any(|r| r.starts_with("stats_region_totals:")), "no coarse totals kept");
-    // What an upgraded server runs: the migration's statements after its table definitions.
-    let backend = if app.db.backend == courseware::db::Backend::Postgres { "postgres" } else { "sqlite" };
-    let text = std::fs::read_to_string(format!("{}/migrations/{backend}/0007_stats_totals.sql", env!("CARGO_MANIFEST_DIR"))).unwrap();
-    let fill = &text[text.find("-- Totals already kept").unwrap()..];
+    let course_weeks = "FROM stats_region_totals WHERE period = 'w' AND course_id > 0";
+    let kept: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) {course_weeks}")).fetch_one(&app.db.pool).await.unwrap();
+    assert!(kept > 10, "no region x course x week totals kept: {kept}");
     let mut conn = app.db.pool.acquire().await.unwrap();
+    // A server upgraded from 0008: the course weeks are filled from the totals it kept.
+    sqlx::query(&format!("DELETE {course_weeks}")).execute(&mut *conn).await.unwrap();
+    sqlx::raw_sql(&fill_of(&app, "0009_stats_course_weeks.sql", None)).execute(&mut *conn).await.unwrap();
+    assert_eq!(snapshot(&app).await, live, "the 0009 migration's totals differ from the writer's");
+    // A server upgraded from 0006: 0007 fills the coarse totals from the finest, then 0009.
     for table in ["stats_school_totals", "stats_region_totals"] {
         sqlx::query(&format!("DELETE FROM {table}")).execute(&mut *conn).await.unwrap();
     }
-    sqlx::raw_sql(fill).execute(&mut *conn).await.unwrap();
-    assert_eq!(snapshot(&app).await, live, "the migration's totals differ from the writer's");
+    sqlx::raw_sql(&fill_of(&app, "0007_stats_totals.sql", Some("-- Totals already kept"))).execute(&mut *conn).await.unwrap();
+    sqlx::raw_sql(&fill_of(&app, "0009_stats_course_weeks.sql", None)).execute(&mut *conn).await.unwrap();
+    assert_eq!(snapshot(&app).await, live, "the 0007 and 0009 migrations' totals differ from the writer's");
 }
