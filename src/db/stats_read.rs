@@ -25,13 +25,19 @@ pub struct Filter {
 
 impl Filter {
     fn conditions(&self, time_column: &str, from: i64) -> String {
+        self.conditions_marked(time_column, from, "")
+    }
+
+    /// [`Self::conditions`] with `mark` before the school and class columns: `+` keeps
+    /// SQLite from choosing their indexes.
+    fn conditions_marked(&self, time_column: &str, from: i64, mark: &str) -> String {
         let mut sql = format!("{time_column} BETWEEN {from} AND {}", self.to_day);
         if let Some(schools) = &self.schools {
             let list = if schools.is_empty() { "NULL".into() } else { schools.iter().map(i64::to_string).collect::<Vec<_>>().join(",") };
-            sql.push_str(&format!(" AND school_id IN ({list})"));
+            sql.push_str(&format!(" AND {mark}school_id IN ({list})"));
         }
         if let Some(class) = self.class_id {
-            sql.push_str(&format!(" AND class_id = {class}"));
+            sql.push_str(&format!(" AND {mark}class_id = {class}"));
         }
         sql
     }
@@ -289,29 +295,66 @@ pub struct RollupRow {
     pub score_count: i64,
 }
 
-/// Sends every total row of `f`, in key order, to `out` as it is read (the export is
-/// streamed, never held whole). Stops early when the receiver is gone.
+/// Rows an export reads per query.
+pub const EXPORT_PAGE: usize = 2000;
+
+/// Sends every total row of `f`, in key order, to `out` (the export is streamed, never held
+/// whole). Stops early when the receiver is gone. Rows are read a page at a time after the
+/// last key sent, and no database connection is held while `out` is full: a reader that
+/// stalls or hangs up cannot keep one of the pool's few connections for minutes. Totals kept
+/// up to date meanwhile show in the pages read after them; each row is sent once.
 pub async fn stream_rollup(db: Db, f: Filter, out: tokio::sync::mpsc::Sender<DbResult<RollupRow>>) {
-    use futures_util::StreamExt;
-    let mut cond = f.conditions("day", f.from_day);
+    stream_rollup_paged(db, f, out, EXPORT_PAGE).await
+}
+
+/// [`stream_rollup`] with `page` rows per query.
+pub async fn stream_rollup_paged(db: Db, f: Filter, out: tokio::sync::mpsc::Sender<DbResult<RollupRow>>, page: usize) {
+    let mut after: Option<(i64, i64, i64, i64)> = None;
+    loop {
+        let page_rows = rollup_page(&db, &f, after, page).await;
+        let rows = match page_rows {
+            Ok(rows) => rows,
+            Err(e) => {
+                let _ = out.send(Err(e)).await;
+                return;
+            }
+        };
+        let full = rows.len() == page;
+        after = rows.last().map(|r| (r.day, r.school_id, r.class_id, r.course_id));
+        for row in rows {
+            if out.send(Ok(row)).await.is_err() {
+                return;
+            }
+        }
+        if !full {
+            return;
+        }
+    }
+}
+
+/// One page of [`stream_rollup`]: the rows after `after`, in key order.
+async fn rollup_page(db: &Db, f: &Filter, after: Option<(i64, i64, i64, i64)>, page: usize) -> DbResult<Vec<RollupRow>> {
+    // The primary key (day, school, class, course) is walked from the last key sent: the day
+    // range starts at its day, and the unary `+` keeps SQLite off the school and course
+    // indexes, through which every page would sort the whole range again.
+    let from = after.map_or(f.from_day, |(day, ..)| day.max(f.from_day));
+    let mut cond = f.conditions_marked("day", from, "+");
     if let Some(course) = f.course_id {
-        cond.push_str(&format!(" AND course_id = {course}"));
+        cond.push_str(&format!(" AND +course_id = {course}"));
+    }
+    if let Some((day, school, class, course)) = after {
+        cond.push_str(&format!(" AND (day, school_id, class_id, course_id) > ({day}, {school}, {class}, {course})"));
     }
     let sql = format!(
         "SELECT d.day, d.school_id, COALESCE(s.name, '') AS school, d.class_id, d.course_id, COALESCE(c.title, '') AS course, \
            COALESCE(a.learners, 0) AS learners, d.sessions, d.study_ms, d.video_ms, d.items_completed, d.courses_completed, \
            d.score_centi_sum, d.score_count \
-         FROM (SELECT * FROM stats_daily WHERE {cond}) d \
+         FROM (SELECT * FROM stats_daily WHERE {cond} ORDER BY day, school_id, class_id, course_id LIMIT {page}) d \
          LEFT JOIN stats_active a ON a.period = 'd' AND a.start = d.day AND a.school_id = d.school_id \
            AND a.class_id = d.class_id AND a.course_id = d.course_id \
          LEFT JOIN schools s ON s.id = d.school_id \
          LEFT JOIN courses c ON c.id = d.course_id \
          ORDER BY d.day, d.school_id, d.class_id, d.course_id"
     );
-    let mut rows = sqlx::query_as::<_, RollupRow>(&sql).fetch(&db.pool);
-    while let Some(row) = rows.next().await {
-        if out.send(row.map_err(Into::into)).await.is_err() {
-            return;
-        }
-    }
+    Ok(sqlx::query_as::<_, RollupRow>(&sql).fetch_all(&db.pool).await?)
 }

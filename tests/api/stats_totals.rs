@@ -87,3 +87,52 @@ async fn the_0007_and_0009_migrations_carry_the_kept_totals_over_into_the_coarse
     sqlx::raw_sql(&fill_of(&app, "0009_stats_course_weeks.sql", None)).execute(&mut *conn).await.unwrap();
     assert_eq!(snapshot(&app).await, live, "the 0007 and 0009 migrations' totals differ from the writer's");
 }
+
+#[tokio::test]
+async fn the_export_pages_through_every_row_once_and_a_stalled_reader_holds_no_connection() {
+    use courseware::db::stats_read::{stream_rollup, stream_rollup_paged};
+    const PAGE: usize = 50;
+    let app = spawn_app_with(Options { import_demo: false }).await;
+    run_cli(&app, &["demo-data", "--schools", "3", "--learners", "40", "--courses", "3", "--days", "60", "--activity", "0.5", "--json"]);
+    let today = Zone::parse("Asia/Shanghai").unwrap().day(now_ms());
+    let (from_day, to_day) = (today - 59, today);
+    let everything = Filter { schools: None, class_id: None, course_id: None, from_day, to_day, region: None, finest: true };
+    let (tx, mut rx) = tokio::sync::mpsc::channel(16);
+    tokio::spawn(stream_rollup_paged(app.db.clone(), everything.clone(), tx, PAGE));
+    let mut keys = Vec::new();
+    while let Some(row) = rx.recv().await {
+        let row = row.unwrap();
+        keys.push((row.day, row.school_id, row.class_id, row.course_id));
+    }
+    let (stored,): (i64,) = sqlx::query_as(&format!("SELECT CAST(COUNT(*) AS BIGINT) FROM stats_daily WHERE day BETWEEN {from_day} AND {to_day}"))
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert!(keys.len() > 4 * PAGE, "several pages: {} rows", keys.len());
+    assert_eq!(keys.len() as i64, stored, "every row once");
+    assert!(keys.windows(2).all(|w| w[0] < w[1]), "in key order, none twice");
+    // One school's export pages the same way.
+    let school = keys[0].1;
+    let one = Filter { schools: Some(vec![school]), ..everything.clone() };
+    let (tx, mut rx) = tokio::sync::mpsc::channel(16);
+    tokio::spawn(stream_rollup_paged(app.db.clone(), one, tx, PAGE));
+    let mut of_school = 0;
+    while let Some(row) = rx.recv().await {
+        assert_eq!(row.unwrap().school_id, school);
+        of_school += 1;
+    }
+    assert_eq!(of_school, keys.iter().filter(|k| k.1 == school).count());
+
+    // Exports whose readers never read on: more of them than the pool has connections, and
+    // the pool still serves everyone else.
+    let mut stalled = Vec::new();
+    for _ in 0..20 {
+        let (tx, rx) = tokio::sync::mpsc::channel(1);
+        tokio::spawn(stream_rollup(app.db.clone(), everything.clone(), tx));
+        stalled.push(rx);
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let answered = tokio::time::timeout(std::time::Duration::from_secs(5), org::regions(&app.db)).await;
+    assert!(answered.expect("a connection was free").is_ok());
+    drop(stalled);
+}
