@@ -56,12 +56,6 @@ pub async fn events(conn: &mut AnyConnection) -> DbResult<Vec<EventRow>> {
     .await?)
 }
 
-/// Empties the list, for a rebuild that folds every event of the log.
-pub async fn clear(conn: &mut AnyConnection) -> DbResult<()> {
-    sqlx::query("DELETE FROM progress_pending").execute(&mut *conn).await?;
-    Ok(())
-}
-
 /// How many events wait to be folded (for tests and operators).
 pub async fn count(db: &super::Db) -> DbResult<i64> {
     let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM progress_pending").fetch_one(&db.pool).await?;

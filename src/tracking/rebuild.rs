@@ -33,13 +33,16 @@ pub async fn rebuild(db: &Db, lookups: &Lookups, zone: Zone) -> Result<RebuildRe
     let recorder = Recorder::new(zone);
     let mut tx = db.pool.begin().await.map_err(crate::db::DbError::from)?;
     progress::clear_derived(&mut tx).await?;
-    // Every event is folded below, pending ones too: a writer that still holds some finds
-    // them taken off the list and does not fold them again.
-    progress_pending::clear(&mut tx).await?;
     stats_write::clear(&mut tx).await?;
     for user in progress::users_with_events(&mut tx).await? {
         let mut events = Vec::new();
-        for row in progress::events_of_user(&mut tx, user).await? {
+        let rows = progress::events_of_user(&mut tx, user).await?;
+        // The learner's events are all folded below, pending ones too: taken off the list, so
+        // that a writer still holding them does not fold them again. Events logged after
+        // this read stay on the list for the writer.
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        progress_pending::claim(&mut tx, &ids).await?;
+        for row in rows {
             match event_of_row(db, lookups, row).await? {
                 Some(ev) => events.push(ev),
                 None => report.skipped += 1,
