@@ -2,7 +2,6 @@
 //! merge whatever the order, seeking is not watching, invisible courses take no progress,
 //! and a rebuild from the event log gives the same rows.
 
-use std::process::Command;
 
 use serde_json::{json, Value};
 
@@ -61,14 +60,7 @@ pub async fn course_progress(app: &TestApp, token: &str, course_id: i64) -> Valu
 
 /// Runs `courseware progress rebuild` over the app's database; returns its JSON report.
 pub fn rebuild(app: &TestApp) -> Value {
-    let out = Command::new(env!("CARGO_BIN_EXE_courseware"))
-        .args(["--data-dir", app.data_dir.path().to_str().unwrap(), "--database-url", &app.settings.database_url])
-        .args(["progress", "rebuild", "--json"])
-        .env("COURSEWARE_LOG", "warn")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap()
+    crate::stats::run_cli(app, &["progress", "rebuild", "--json"])
 }
 
 pub fn item<'a>(progress: &'a Value, kind: &str) -> &'a Value {
@@ -152,15 +144,7 @@ file = "quiz/check.toml"
 "#,
     )
     .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_courseware"))
-        .args(["--data-dir", app.data_dir.path().to_str().unwrap(), "--database-url", &app.settings.database_url])
-        .args(["import", root.to_str().unwrap(), "--school", "A1", "--json"])
-        .env("COURSEWARE_IMPORT_DEMO", "false")
-        .env("COURSEWARE_LOG", "warn")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report = crate::stats::run_cli(app, &["import", root.to_str().unwrap(), "--school", "A1", "--json"]);
     app.get_json(&format!("/api/v1/courses/{}", report["course_id"])).await
 }
 
