@@ -12,6 +12,7 @@ pub mod org;
 pub mod roster;
 pub mod scorm;
 pub mod progress;
+pub mod progress_log;
 pub mod progress_pending;
 pub mod progress_pg;
 pub mod progress_read;
@@ -67,6 +68,9 @@ pub enum DbError {
     Conflict(String),
     #[error(transparent)]
     Sqlx(#[from] sqlx::Error),
+    /// From the progress writer's own SQLite connection (`progress_log`).
+    #[error("{0}")]
+    Native(String),
 }
 
 pub type DbResult<T> = Result<T, DbError>;

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use sqlx::AnyConnection;
+use sqlx::{AnyConnection, Connection};
 
 use super::multirow::{chunks, Marks};
 use super::{Db, DbResult};
@@ -74,15 +74,15 @@ pub struct CourseProgressRow {
 pub const COURSE_COLUMNS: &str = "user_id, course_id, version_id, status, score, completed_items, required_items, \
      percent, time_spent_ms, first_access, last_access, last_item_key";
 
-/// An event to append; `payload` is JSON.
+/// An event to append; `payload` is JSON. Owned: the SQLite log thread takes it.
 #[derive(serde::Serialize)]
-pub struct NewEvent<'a> {
+pub struct NewEvent {
     pub user_id: i64,
-    pub client_event_id: &'a str,
+    pub client_event_id: String,
     pub course_id: i64,
     pub item_id: i64,
-    pub item_key: &'a str,
-    pub kind: &'a str,
+    pub item_key: String,
+    pub kind: &'static str,
     pub payload: String,
     pub client_ts: i64,
     pub at: i64,
@@ -190,7 +190,7 @@ pub async fn flush_log(db: &Db) -> DbResult<()> {
 /// (id, user, client id) of those written. Callers pass rows sorted by (user, client id),
 /// so that concurrent writers on Postgres take index locks in the same order.
 #[tracing::instrument(skip_all, fields(events = events.len()))]
-pub async fn insert_events(conn: &mut AnyConnection, events: &[NewEvent<'_>]) -> DbResult<Vec<(i64, i64, String)>> {
+pub async fn insert_events(conn: &mut AnyConnection, events: &[NewEvent]) -> DbResult<Vec<(i64, i64, String)>> {
     if let Marks::Numbered = Marks::of(conn) {
         return super::progress_pg::insert_events(conn, events).await;
     }
@@ -206,10 +206,10 @@ pub async fn insert_events(conn: &mut AnyConnection, events: &[NewEvent<'_>]) ->
         for e in chunk {
             query = query
                 .bind(e.user_id)
-                .bind(e.client_event_id)
+                .bind(e.client_event_id.as_str())
                 .bind(e.course_id)
                 .bind(e.item_id)
-                .bind(e.item_key)
+                .bind(e.item_key.as_str())
                 .bind(e.kind)
                 .bind(e.payload.as_str())
                 .bind(e.client_ts)
@@ -218,6 +218,22 @@ pub async fn insert_events(conn: &mut AnyConnection, events: &[NewEvent<'_>]) ->
         }
         stored.extend(query.fetch_all(&mut *conn).await?);
     }
+    Ok(stored)
+}
+
+/// Appends events to the log and lists the ones stored as waiting to be folded, atomically;
+/// returns (id, user, client id) of those stored (a retried event is not). Outside any
+/// transaction: this is one.
+pub async fn append_pending(conn: &mut AnyConnection, events: &[NewEvent]) -> DbResult<Vec<(i64, i64, String)>> {
+    if let Marks::Numbered = Marks::of(conn) {
+        return super::progress_pg::append_pending(conn, events).await;
+    }
+    let mut tx = conn.begin().await?;
+    let stored = insert_events(&mut tx, events).await?;
+    let mut ids: Vec<i64> = stored.iter().map(|(id, _, _)| *id).collect();
+    ids.sort_unstable();
+    super::progress_pending::insert(&mut tx, &ids).await?;
+    tx.commit().await?;
     Ok(stored)
 }
 

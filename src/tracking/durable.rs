@@ -124,7 +124,9 @@ async fn sync_loop<T: Send + 'static>(mut flusher: Flush, mut queue: mpsc::Unbou
         while let Ok(more) = queue.try_recv() {
             acks.extend(more);
         }
+        let start = std::time::Instant::now();
         let flushed = flusher.flush().await;
+        tracing::trace!(batches = acks.len(), flush_us = start.elapsed().as_micros() as u64, "progress flush");
         if let Err(e) = &flushed {
             // The events are committed but perhaps not on disk: the requests fail, and the
             // clients' retries are answered as duplicates once a later flush succeeded.

@@ -9,6 +9,7 @@ pub mod apply;
 pub mod cmi;
 pub mod durable;
 pub mod event;
+pub mod fold;
 pub mod intervals;
 pub mod meta;
 pub mod quiz;
