@@ -181,8 +181,8 @@ pub async fn checkpoint(db: &Db) -> DbResult<()> {
 
 /// Postgres: a commit that waits for its log record to be flushed, and with it every
 /// commit made before it (the log is flushed in order).
-pub async fn flush_log(db: &Db) -> DbResult<()> {
-    sqlx::query("UPDATE progress_flush SET flushes = flushes + 1 WHERE id = 1").execute(&db.pool).await?;
+pub async fn flush_log(conn: &mut AnyConnection) -> DbResult<()> {
+    sqlx::query("UPDATE progress_flush SET flushes = flushes + 1 WHERE id = 1").execute(&mut *conn).await?;
     Ok(())
 }
 

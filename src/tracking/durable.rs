@@ -18,6 +18,8 @@ use std::fs::File;
 use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
 
+use sqlx::pool::PoolConnection;
+use sqlx::Any;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::db::Db;
@@ -47,7 +49,7 @@ impl<T: Send + 'static> Durability<T> {
         let (acks, queue) = mpsc::unbounded_channel();
         let flusher = match flusher {
             Flusher::Wal(path) => Flush::Wal(WalFile { path, open: None }),
-            Flusher::Postgres(db) => Flush::Postgres(db),
+            Flusher::Postgres(db) => Flush::Postgres(db, None),
         };
         tokio::spawn(sync_loop(flusher, queue));
         Durability::Flushed(acks)
@@ -95,7 +97,9 @@ fn answer<T>(acks: Vec<Ack<T>>, durable: bool) {
 
 enum Flush {
     Wal(WalFile),
-    Postgres(Db),
+    /// With a connection of its own: a pool checkout tests the connection first, a round
+    /// trip per flush. A connection that failed is dropped and a fresh one taken.
+    Postgres(Db, Option<PoolConnection<Any>>),
 }
 
 impl Flush {
@@ -113,7 +117,15 @@ impl Flush {
                 *wal = file;
                 flushed.map_err(|e| format!("{}: {e}", wal.path.display()))
             }
-            Flush::Postgres(db) => crate::db::progress::flush_log(db).await.map_err(|e| crate::error::cause_chain(&e)),
+            Flush::Postgres(db, held) => {
+                let mut conn = match held.take() {
+                    Some(conn) => conn,
+                    None => db.pool.acquire().await.map_err(|e| e.to_string())?,
+                };
+                crate::db::progress::flush_log(&mut conn).await.map_err(|e| crate::error::cause_chain(&e))?;
+                *held = Some(conn);
+                Ok(())
+            }
         }
     }
 }
