@@ -1,7 +1,8 @@
 //! Heartbeats under load: an acknowledged event is stored even when the server process is
 //! killed with SIGKILL in the middle of the load, and events the writer acknowledged before
 //! folding them into the progress rows are folded (once) after a restart, giving the rows a
-//! rebuild from the log gives.
+//! rebuild from the log gives. Folds that fail (on Postgres, run aside from the appends) hold
+//! up no heartbeat and lose none.
 
 use std::io::BufRead;
 use std::process::{Child, Command, Stdio};
@@ -155,6 +156,67 @@ async fn a_server_killed_under_load_loses_no_acknowledged_event() {
     let folded = progress::snapshot(&app.db).await.unwrap();
     let events: i64 = folded.0.iter().map(|r| r.events).sum();
     assert_eq!(events as usize, stored.len(), "every stored heartbeat folded once");
+    rebuild(&app);
+    assert_eq!(progress::snapshot(&app.db).await.unwrap(), folded);
+}
+
+/// Makes every fold fail while `fold_block` has a row: a trigger refuses writes to the item
+/// rows, which only folds make.
+async fn block_folds(app: &TestApp) {
+    let statements: &[&str] = match app.db.backend {
+        courseware::db::Backend::Sqlite => &[
+            "CREATE TABLE fold_block (x INTEGER)",
+            "CREATE TRIGGER fold_block_insert BEFORE INSERT ON item_progress WHEN EXISTS (SELECT 1 FROM fold_block) \
+             BEGIN SELECT RAISE(ABORT, 'folds blocked by the test'); END",
+            "CREATE TRIGGER fold_block_update BEFORE UPDATE ON item_progress WHEN EXISTS (SELECT 1 FROM fold_block) \
+             BEGIN SELECT RAISE(ABORT, 'folds blocked by the test'); END",
+        ],
+        courseware::db::Backend::Postgres => &[
+            "CREATE TABLE fold_block (x INTEGER)",
+            "CREATE FUNCTION fold_block() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+             IF EXISTS (SELECT 1 FROM fold_block) THEN RAISE EXCEPTION 'folds blocked by the test'; END IF; \
+             RETURN NEW; END $$",
+            "CREATE TRIGGER fold_block BEFORE INSERT OR UPDATE ON item_progress FOR EACH ROW EXECUTE FUNCTION fold_block()",
+        ],
+    };
+    for sql in statements {
+        sqlx::query(sql).execute(&app.db.pool).await.unwrap();
+    }
+    sqlx::query("INSERT INTO fold_block (x) VALUES (1)").execute(&app.db.pool).await.unwrap();
+}
+
+#[tokio::test]
+async fn heartbeats_are_stored_while_folds_fail_and_folded_once_when_they_succeed() {
+    let app = spawn_app().await;
+    let course = app.demo_course("rice-growing").await;
+    let video = item_id(&course, "video");
+    let tokens = learners(&app, "b").await;
+    block_folds(&app).await;
+    let (acked, stop) = (Arc::new(Mutex::new(Vec::new())), Arc::new(Mutex::new(false)));
+    let senders = load(&app.address, &tokens, video, "blocked", acked.clone(), stop.clone());
+    wait_for(&app, &acked, 300).await;
+    *stop.lock().unwrap() = true;
+    for s in senders {
+        s.await.unwrap();
+    }
+    let acked = acked.lock().unwrap().clone();
+    assert!(acked.len() >= 300, "heartbeats acknowledged while every fold failed: {}", acked.len());
+    let (items, _) = progress::snapshot(&app.db).await.unwrap();
+    assert!(items.is_empty(), "no fold got through the trigger: {items:?}");
+    let stored = progress::event_keys_with_prefix(&app.db, "blocked-").await.unwrap();
+    assert_eq!(stored.len(), acked.len(), "every acknowledged heartbeat is in the log, once");
+    assert_eq!(progress_pending::count(&app.db).await.unwrap() as usize, acked.len(), "all of them wait to be folded");
+
+    // Folds work again: the next page folds everything, each heartbeat once.
+    sqlx::query("DELETE FROM fold_block").execute(&app.db.pool).await.unwrap();
+    for token in &tokens {
+        let progress = course_progress(&app, token, course["id"].as_i64().unwrap()).await;
+        assert!(progress["time_spent_ms"].as_i64().unwrap() > 0, "{progress}");
+    }
+    assert_eq!(progress_pending::count(&app.db).await.unwrap(), 0);
+    let folded = progress::snapshot(&app.db).await.unwrap();
+    let events: i64 = folded.0.iter().map(|r| r.events).sum();
+    assert_eq!(events as usize, acked.len(), "every acknowledged heartbeat folded once");
     rebuild(&app);
     assert_eq!(progress::snapshot(&app.db).await.unwrap(), folded);
 }
