@@ -75,6 +75,20 @@ async fn wait_for(app: &TestApp, acked: &Mutex<Vec<String>>, enough: usize) -> b
     seen_pending
 }
 
+/// Runs [`load`] against the app until `enough` events are acknowledged; returns their ids
+/// and whether any were seen pending meanwhile.
+async fn load_until(app: &TestApp, tokens: &[String], video: i64, prefix: &str, enough: usize) -> (Vec<String>, bool) {
+    let (acked, stop) = (Arc::new(Mutex::new(Vec::new())), Arc::new(Mutex::new(false)));
+    let senders = load(&app.address, tokens, video, prefix, acked.clone(), stop.clone());
+    let seen_pending = wait_for(app, &acked, enough).await;
+    *stop.lock().unwrap() = true;
+    for s in senders {
+        s.await.unwrap();
+    }
+    let acked = acked.lock().unwrap().clone();
+    (acked, seen_pending)
+}
+
 async fn learners(app: &TestApp, prefix: &str) -> Vec<String> {
     let mut tokens = Vec::new();
     for i in 0..8 {
@@ -89,13 +103,7 @@ async fn heartbeats_folded_after_their_answer_give_the_rows_of_a_rebuild() {
     let course = app.demo_course("rice-growing").await;
     let video = item_id(&course, "video");
     let tokens = learners(&app, "f").await;
-    let (acked, stop) = (Arc::new(Mutex::new(Vec::new())), Arc::new(Mutex::new(false)));
-    let senders = load(&app.address, &tokens, video, "fold", acked.clone(), stop.clone());
-    let seen_pending = wait_for(&app, &acked, 400).await;
-    *stop.lock().unwrap() = true;
-    for s in senders {
-        s.await.unwrap();
-    }
+    let (acked, seen_pending) = load_until(&app, &tokens, video, "fold", 400).await;
     // Under load the writer answers before folding; a learner's page does not show stale rows.
     assert!(seen_pending, "16 concurrent heartbeat connections: the writer deferred folding");
     let mut counted = 0;
@@ -108,7 +116,7 @@ async fn heartbeats_folded_after_their_answer_give_the_rows_of_a_rebuild() {
     assert_eq!(progress_pending::count(&app.db).await.unwrap(), 0);
     let folded = progress::snapshot(&app.db).await.unwrap();
     let events: i64 = folded.0.iter().map(|r| r.events).sum();
-    assert_eq!(events as usize, acked.lock().unwrap().len(), "every acknowledged heartbeat folded once");
+    assert_eq!(events as usize, acked.len(), "every acknowledged heartbeat folded once");
     rebuild(&app);
     assert_eq!(progress::snapshot(&app.db).await.unwrap(), folded);
 }
@@ -192,14 +200,7 @@ async fn heartbeats_are_stored_while_folds_fail_and_folded_once_when_they_succee
     let video = item_id(&course, "video");
     let tokens = learners(&app, "b").await;
     block_folds(&app).await;
-    let (acked, stop) = (Arc::new(Mutex::new(Vec::new())), Arc::new(Mutex::new(false)));
-    let senders = load(&app.address, &tokens, video, "blocked", acked.clone(), stop.clone());
-    wait_for(&app, &acked, 300).await;
-    *stop.lock().unwrap() = true;
-    for s in senders {
-        s.await.unwrap();
-    }
-    let acked = acked.lock().unwrap().clone();
+    let (acked, _) = load_until(&app, &tokens, video, "blocked", 300).await;
     assert!(acked.len() >= 300, "heartbeats acknowledged while every fold failed: {}", acked.len());
     let (items, _) = progress::snapshot(&app.db).await.unwrap();
     assert!(items.is_empty(), "no fold got through the trigger: {items:?}");
