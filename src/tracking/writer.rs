@@ -22,7 +22,7 @@
 //! folds run aside on a connection of their own ([`Task::start_fold`]), one at a time and in
 //! log order, while heartbeats go on being appended.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -34,7 +34,7 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use super::durable::{Durability, Flusher};
-use super::fold::{fold_on, new_event, recover, Later};
+use super::fold::{fold_on, new_event, recover, stored_per_job, unique_events, Later};
 use super::event::Event;
 use super::meta::Lookups;
 use super::TrackError;
@@ -343,7 +343,7 @@ impl Task {
     }
 
     async fn commit(&mut self, jobs: &[Job], fold: bool) -> DbResult<Committed> {
-        let unique = unique_events(jobs);
+        let unique = unique_events(jobs.iter().map(|j| j.events.as_slice()));
         if !fold {
             let rows: Vec<NewEvent> = unique.iter().map(|e| new_event(e)).collect();
             let stored = match &self.log {
@@ -356,12 +356,12 @@ impl Task {
                 }
             };
             let ids = stored.into_iter().map(|(id, user, client)| ((user, client), id)).collect();
-            return Ok(Committed { stored: stored_per_job(jobs, &ids), ids, folded: false });
+            return Ok(Committed { stored: stored_per_job(jobs.iter().map(|j| j.events.as_slice()), &ids), ids, folded: false });
         }
         let mut held = self.connection().await?;
         let ids = fold_on(&self.db, &mut held, &self.lookups, &self.recorder, &unique, &self.later).await?;
         self.conn = Some(held);
-        Ok(Committed { stored: stored_per_job(jobs, &ids), ids, folded: true })
+        Ok(Committed { stored: stored_per_job(jobs.iter().map(|j| j.events.as_slice()), &ids), ids, folded: true })
     }
 
     /// The writer's pool connection; a failed one was dropped, and a fresh one is taken.
@@ -388,30 +388,3 @@ fn drain(jobs: &mut mpsc::Receiver<Job>, batch: &mut Vec<Job>) -> usize {
     count
 }
 
-/// Each event of the jobs once, ordered by learner and client id: within a batch the first
-/// copy of an event is the one written; later copies (a retry racing its original) are
-/// duplicates whatever the database says.
-fn unique_events(jobs: &[Job]) -> Vec<&Event> {
-    let mut seen = HashSet::new();
-    let mut unique: Vec<&Event> = Vec::new();
-    for ev in jobs.iter().flat_map(|j| &j.events) {
-        if seen.insert((ev.user_id, ev.client_id.as_str())) {
-            unique.push(ev);
-        }
-    }
-    unique.sort_by(|a, b| (a.user_id, &a.client_id).cmp(&(b.user_id, &b.client_id)));
-    unique
-}
-
-/// Per job, per event: whether this transaction stored it (its first copy, if repeated).
-fn stored_per_job(jobs: &[Job], ids: &HashMap<(i64, String), i64>) -> Vec<Stored> {
-    let mut claimed = HashSet::new();
-    jobs.iter()
-        .map(|job| {
-            job.events
-                .iter()
-                .map(|e| ids.contains_key(&(e.user_id, e.client_id.clone())) && claimed.insert((e.user_id, e.client_id.as_str())))
-                .collect()
-        })
-        .collect()
-}
