@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use sqlx::{AnyConnection, Connection};
+use sqlx::AnyConnection;
 
 use super::multirow::{chunks, Marks};
 use super::{Db, DbResult};
@@ -218,22 +218,6 @@ pub async fn insert_events(conn: &mut AnyConnection, events: &[NewEvent]) -> DbR
         }
         stored.extend(query.fetch_all(&mut *conn).await?);
     }
-    Ok(stored)
-}
-
-/// Appends events to the log and lists the ones stored as waiting to be folded, atomically;
-/// returns (id, user, client id) of those stored (a retried event is not). Outside any
-/// transaction: this is one.
-pub async fn append_pending(conn: &mut AnyConnection, events: &[NewEvent]) -> DbResult<Vec<(i64, i64, String)>> {
-    if let Marks::Numbered = Marks::of(conn) {
-        return super::progress_pg::append_pending(conn, events).await;
-    }
-    let mut tx = conn.begin().await?;
-    let stored = insert_events(&mut tx, events).await?;
-    let mut ids: Vec<i64> = stored.iter().map(|(id, _, _)| *id).collect();
-    ids.sort_unstable();
-    super::progress_pending::insert(&mut tx, &ids).await?;
-    tx.commit().await?;
     Ok(stored)
 }
 

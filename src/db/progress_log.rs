@@ -1,7 +1,7 @@
 //! SQLite: the progress writer's appends, on a native connection and a thread of their own.
 //!
 //! Under load the writer's job is to append a batch of heartbeats to the log and list them
-//! as pending, in one transaction ([`super::progress::append_pending`]). Through sqlx each
+//! as pending, in one transaction ([`super::progress_pending::append`]). Through sqlx each
 //! statement (BEGIN, the insert, the pending list, COMMIT) is a hand-off to the pool
 //! connection's worker thread and back, and every stored row comes back as a message of its
 //! own. On two cores, shared with the HTTP workers, those hand-offs took most of the

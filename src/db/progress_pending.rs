@@ -5,10 +5,10 @@
 
 use std::collections::HashSet;
 
-use sqlx::AnyConnection;
+use sqlx::{AnyConnection, Connection};
 
 use super::multirow::Marks;
-use super::progress::EventRow;
+use super::progress::{EventRow, NewEvent};
 use super::DbResult;
 
 /// The ids of a JSON array parameter, as rows of one column `value`.
@@ -31,6 +31,22 @@ pub async fn insert(conn: &mut AnyConnection, ids: &[i64]) -> DbResult<()> {
     let sql = format!("INSERT INTO progress_pending (event_id) {}", ids_from(conn));
     sqlx::query(&sql).bind(json_ids(ids)).execute(&mut *conn).await?;
     Ok(())
+}
+
+/// Appends events to the log and lists the ones stored as waiting to be folded, atomically;
+/// returns (id, user, client id) of those stored (a retried event is not). Outside any
+/// transaction: this is one.
+pub async fn append(conn: &mut AnyConnection, events: &[NewEvent]) -> DbResult<Vec<(i64, i64, String)>> {
+    if let Marks::Numbered = Marks::of(conn) {
+        return super::progress_pg::append_pending(conn, events).await;
+    }
+    let mut tx = conn.begin().await?;
+    let stored = super::progress::insert_events(&mut tx, events).await?;
+    let mut ids: Vec<i64> = stored.iter().map(|(id, _, _)| *id).collect();
+    ids.sort_unstable();
+    insert(&mut tx, &ids).await?;
+    tx.commit().await?;
+    Ok(stored)
 }
 
 /// Takes the given events off the waiting list; returns those this transaction took, which

@@ -40,7 +40,7 @@ use super::meta::Lookups;
 use super::TrackError;
 use crate::db::progress::{self, NewEvent};
 use crate::db::progress_log::NativeLog;
-use crate::db::{Db, DbResult};
+use crate::db::{progress_pending, Db, DbResult};
 use crate::stats::rollup::Recorder;
 
 /// Events in one transaction at most; more wait for the next.
@@ -350,7 +350,7 @@ impl Task {
                 Some(log) => log.append(rows).await?,
                 None => {
                     let mut held = self.connection().await?;
-                    let stored = progress::append_pending(&mut held, &rows).await?;
+                    let stored = progress_pending::append(&mut held, &rows).await?;
                     self.conn = Some(held);
                     stored
                 }

@@ -97,6 +97,22 @@ async fn learners(app: &TestApp, prefix: &str) -> Vec<String> {
     tokens
 }
 
+/// Each learner's course page shows their heartbeats (it folds what is pending first); then
+/// nothing is pending, the rows count each of the `acked` heartbeats once, and they are the
+/// rows a rebuild from the log gives.
+async fn pages_fold_each_heartbeat_once(app: &TestApp, tokens: &[String], course: &serde_json::Value, acked: usize) {
+    for token in tokens {
+        let progress = course_progress(app, token, course["id"].as_i64().unwrap()).await;
+        assert!(progress["time_spent_ms"].as_i64().unwrap() > 0, "{progress}");
+    }
+    assert_eq!(progress_pending::count(&app.db).await.unwrap(), 0);
+    let folded = progress::snapshot(&app.db).await.unwrap();
+    let events: i64 = folded.0.iter().map(|r| r.events).sum();
+    assert_eq!(events as usize, acked, "every acknowledged heartbeat folded once");
+    rebuild(app);
+    assert_eq!(progress::snapshot(&app.db).await.unwrap(), folded);
+}
+
 #[tokio::test]
 async fn heartbeats_folded_after_their_answer_give_the_rows_of_a_rebuild() {
     let app = spawn_app().await;
@@ -106,19 +122,7 @@ async fn heartbeats_folded_after_their_answer_give_the_rows_of_a_rebuild() {
     let (acked, seen_pending) = load_until(&app, &tokens, video, "fold", 400).await;
     // Under load the writer answers before folding; a learner's page does not show stale rows.
     assert!(seen_pending, "16 concurrent heartbeat connections: the writer deferred folding");
-    let mut counted = 0;
-    for token in &tokens {
-        let progress = course_progress(&app, token, course["id"].as_i64().unwrap()).await;
-        assert!(progress["time_spent_ms"].as_i64().unwrap() > 0, "{progress}");
-        counted += 1;
-    }
-    assert_eq!(counted, 8);
-    assert_eq!(progress_pending::count(&app.db).await.unwrap(), 0);
-    let folded = progress::snapshot(&app.db).await.unwrap();
-    let events: i64 = folded.0.iter().map(|r| r.events).sum();
-    assert_eq!(events as usize, acked.len(), "every acknowledged heartbeat folded once");
-    rebuild(&app);
-    assert_eq!(progress::snapshot(&app.db).await.unwrap(), folded);
+    pages_fold_each_heartbeat_once(&app, &tokens, &course, acked.len()).await;
 }
 
 #[tokio::test]
@@ -210,14 +214,5 @@ async fn heartbeats_are_stored_while_folds_fail_and_folded_once_when_they_succee
 
     // Folds work again: the next page folds everything, each heartbeat once.
     sqlx::query("DELETE FROM fold_block").execute(&app.db.pool).await.unwrap();
-    for token in &tokens {
-        let progress = course_progress(&app, token, course["id"].as_i64().unwrap()).await;
-        assert!(progress["time_spent_ms"].as_i64().unwrap() > 0, "{progress}");
-    }
-    assert_eq!(progress_pending::count(&app.db).await.unwrap(), 0);
-    let folded = progress::snapshot(&app.db).await.unwrap();
-    let events: i64 = folded.0.iter().map(|r| r.events).sum();
-    assert_eq!(events as usize, acked.len(), "every acknowledged heartbeat folded once");
-    rebuild(&app);
-    assert_eq!(progress::snapshot(&app.db).await.unwrap(), folded);
+    pages_fold_each_heartbeat_once(&app, &tokens, &course, acked.len()).await;
 }
