@@ -74,6 +74,19 @@ pub struct CourseProgressRow {
 pub const COURSE_COLUMNS: &str = "user_id, course_id, version_id, status, score, completed_items, required_items, \
      percent, time_spent_ms, first_access, last_access, last_item_key";
 
+/// The columns of an event row as inserted, in [`NewEvent`]'s order.
+pub const EVENT_COLUMNS: &str = "user_id, client_event_id, course_id, item_id, item_key, kind, payload, client_ts, at, received_at";
+/// How an event insert treats a retried event (same learner and client id): not again.
+pub const EVENT_CONFLICT: &str = "ON CONFLICT (user_id, client_event_id) DO NOTHING";
+
+/// Settings of the SQLite connections the progress writer writes through (this pool
+/// connection and `progress_log`'s own).
+/// - A batch touches index pages all over a large file: 64 MiB of page cache (not 2).
+/// - Checkpoints run in the background ([`checkpoint`]), not in the writer's commits, where
+///   each one stalled every waiting heartbeat for a write and an fsync of the database
+///   file. The autocheckpoint is the fallback should they stop: 80 MiB of log.
+pub const SQLITE_WRITER_PRAGMAS: [&str; 2] = ["PRAGMA cache_size = -65536", "PRAGMA wal_autocheckpoint = 20000"];
+
 /// An event to append; `payload` is JSON. Owned: the SQLite log thread takes it.
 #[derive(serde::Serialize)]
 pub struct NewEvent {
@@ -160,14 +173,10 @@ pub async fn writer_connection(db: &Db) -> DbResult<sqlx::pool::PoolConnection<s
         sqlx::query("SET synchronous_commit = off").execute(&mut *conn).await?;
         conn.close_on_drop();
     } else {
-        // A batch touches index pages all over a large file: 64 MiB of page cache (not 2).
-        // The connection goes back to the pool only if it failed, where a bigger cache is
-        // harmless.
-        sqlx::query("PRAGMA cache_size = -65536").execute(&mut *conn).await?;
-        // Checkpoints run in the background ([`checkpoint`]), not in the writer's commits,
-        // where each one stalled every waiting heartbeat for a write and an fsync of the
-        // database file. This is the fallback should they stop: 80 MiB of log.
-        sqlx::query("PRAGMA wal_autocheckpoint = 20000").execute(&mut *conn).await?;
+        // The connection goes back to the pool only if it failed, where these are harmless.
+        for pragma in SQLITE_WRITER_PRAGMAS {
+            sqlx::query(pragma).execute(&mut *conn).await?;
+        }
     }
     Ok(conn)
 }
@@ -197,9 +206,7 @@ pub async fn insert_events(conn: &mut AnyConnection, events: &[NewEvent]) -> DbR
     let mut stored = Vec::with_capacity(events.len());
     for chunk in chunks(events) {
         let sql = format!(
-            "INSERT INTO progress_events (user_id, client_event_id, course_id, item_id, item_key, kind, payload, \
-               client_ts, at, received_at) VALUES {} \
-             ON CONFLICT (user_id, client_event_id) DO NOTHING RETURNING id, user_id, client_event_id",
+            "INSERT INTO progress_events ({EVENT_COLUMNS}) VALUES {} {EVENT_CONFLICT} RETURNING id, user_id, client_event_id",
             Marks::of(conn).rows(chunk.len(), 10, "")
         );
         let mut query = sqlx::query_as::<_, (i64, i64, String)>(&sql);

@@ -14,20 +14,21 @@
 //! only between its own transactions on the pool, so the two never wait for each other.
 
 use std::path::Path;
+use std::sync::LazyLock;
 use std::time::Duration;
 
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 use tokio::sync::oneshot;
 
-use super::progress::NewEvent;
+use super::progress::{NewEvent, EVENT_COLUMNS, EVENT_CONFLICT, SQLITE_WRITER_PRAGMAS};
 use super::{DbError, DbResult};
 
 /// (log id, learner, client id) of each event stored by an append.
 pub type Stored = Vec<(i64, i64, String)>;
 
-const INSERT: &str = "INSERT INTO progress_events (user_id, client_event_id, course_id, item_id, item_key, kind, \
-       payload, client_ts, at, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) \
-     ON CONFLICT (user_id, client_event_id) DO NOTHING RETURNING id";
+static INSERT: LazyLock<String> = LazyLock::new(|| {
+    format!("INSERT INTO progress_events ({EVENT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) {EVENT_CONFLICT} RETURNING id")
+});
 const PENDING: &str = "INSERT INTO progress_pending (event_id) VALUES (?1)";
 
 struct Append {
@@ -74,11 +75,9 @@ fn connect(file: &Path) -> rusqlite::Result<Connection> {
     let conn = Connection::open_with_flags(file, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
     conn.busy_timeout(Duration::from_secs(10))?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
-    // A batch touches index pages all over a large file: 64 MiB of page cache, as the pool's
-    // writer connection (`progress::writer_connection`) has, and checkpoints left to the
-    // background task, with a large fallback.
-    conn.pragma_update(None, "cache_size", -65536)?;
-    conn.pragma_update(None, "wal_autocheckpoint", 20000)?;
+    for pragma in SQLITE_WRITER_PRAGMAS {
+        conn.execute_batch(pragma)?;
+    }
     Ok(conn)
 }
 
@@ -88,7 +87,7 @@ fn append(conn: &mut Connection, events: &[NewEvent]) -> rusqlite::Result<Stored
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mut stored = Vec::with_capacity(events.len());
     {
-        let mut insert = tx.prepare_cached(INSERT)?;
+        let mut insert = tx.prepare_cached(&INSERT)?;
         let mut pending = tx.prepare_cached(PENDING)?;
         for e in events {
             let id: Option<i64> = insert

@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 use sqlx::AnyConnection;
 
-use super::progress::{CourseProgressRow, ItemProgressRow, NewEvent, COURSE_COLUMNS, ITEM_COLUMNS};
+use super::progress::{CourseProgressRow, ItemProgressRow, NewEvent, COURSE_COLUMNS, EVENT_COLUMNS, EVENT_CONFLICT, ITEM_COLUMNS};
 use super::DbResult;
 
 const EVENT_TYPES: &str = "user_id bigint, client_event_id text, course_id bigint, item_id bigint, item_key text, \
@@ -39,17 +39,20 @@ fn pairs_json(pairs: &BTreeSet<(i64, i64)>) -> DbResult<String> {
     json(&pairs.iter().map(|&(user_id, course_id)| Pair { user_id, course_id }).collect::<Vec<_>>())
 }
 
+/// Inserts the events of a JSON array parameter, returning (id, user, client id) of those
+/// stored.
+fn insert_events_sql() -> String {
+    format!(
+        "INSERT INTO progress_events ({EVENT_COLUMNS}) SELECT * FROM json_to_recordset($1::json) AS t({EVENT_TYPES}) \
+         {EVENT_CONFLICT} RETURNING id, user_id, client_event_id"
+    )
+}
+
 pub(super) async fn insert_events(conn: &mut AnyConnection, events: &[NewEvent]) -> DbResult<Vec<(i64, i64, String)>> {
     if events.is_empty() {
         return Ok(Vec::new());
     }
-    let sql = format!(
-        "INSERT INTO progress_events (user_id, client_event_id, course_id, item_id, item_key, kind, payload, \
-           client_ts, at, received_at) \
-         SELECT * FROM json_to_recordset($1::json) AS t({EVENT_TYPES}) \
-         ON CONFLICT (user_id, client_event_id) DO NOTHING RETURNING id, user_id, client_event_id"
-    );
-    Ok(sqlx::query_as(&sql).bind(json(&events)?).fetch_all(&mut *conn).await?)
+    Ok(sqlx::query_as(&insert_events_sql()).bind(json(&events)?).fetch_all(&mut *conn).await?)
 }
 
 /// Appends events and lists those stored as pending in one statement, which Postgres runs
@@ -60,13 +63,9 @@ pub(super) async fn append_pending(conn: &mut AnyConnection, events: &[NewEvent]
         return Ok(Vec::new());
     }
     let sql = format!(
-        "WITH stored AS ( \
-           INSERT INTO progress_events (user_id, client_event_id, course_id, item_id, item_key, kind, payload, \
-             client_ts, at, received_at) \
-           SELECT * FROM json_to_recordset($1::json) AS t({EVENT_TYPES}) \
-           ON CONFLICT (user_id, client_event_id) DO NOTHING RETURNING id, user_id, client_event_id), \
-         pending AS (INSERT INTO progress_pending (event_id) SELECT id FROM stored) \
-         SELECT id, user_id, client_event_id FROM stored"
+        "WITH stored AS ({}), pending AS (INSERT INTO progress_pending (event_id) SELECT id FROM stored) \
+         SELECT id, user_id, client_event_id FROM stored",
+        insert_events_sql()
     );
     Ok(sqlx::query_as(&sql).bind(json(&events)?).fetch_all(&mut *conn).await?)
 }

@@ -112,7 +112,6 @@ impl Writer {
             log,
             later: Later::default(),
             fold_aside,
-            fold_after: if fold_aside { FOLD_ASIDE_AFTER } else { FOLD_AFTER },
             folding: None,
             folding_events: 0,
             fold_conn: None,
@@ -172,8 +171,6 @@ struct Task {
     later: Later,
     /// Postgres: folds run aside ([`Task::start_fold`]) while heartbeats are appended.
     fold_aside: bool,
-    /// [`FOLD_AFTER`], or [`FOLD_ASIDE_AFTER`] when folds run aside.
-    fold_after: Duration,
     folding: Option<JoinHandle<FoldOutcome>>,
     folding_events: usize,
     /// The connection of the folds run aside, kept between them.
@@ -191,14 +188,14 @@ impl Task {
                 tracing::info!(events = found.len(), "folding progress events left pending by the last run");
                 self.later.events = found;
                 self.later.since = Some(Instant::now());
-                self.pending.store(self.later.events.len(), Ordering::Release);
+                self.count_pending();
             }
             Ok(_) => {}
             Err(e) => tracing::error!(error = %crate::error::cause_chain(&e), "reading pending progress events failed"),
         }
         loop {
             let idle = Instant::now();
-            let first = match self.later.deadline(self.fold_after) {
+            let first = match self.later.deadline(self.fold_after()) {
                 None => match jobs.recv().await {
                     Some(job) => Some(job),
                     None => return,
@@ -221,7 +218,7 @@ impl Task {
             let now = batch.iter().any(|j| j.now)
                 || (batch.len() < BUSY_JOBS && self.later.events.is_empty() && self.folding.is_none());
             let due = self.later.events.len() + count >= FOLD_EVENTS
-                || self.later.deadline(self.fold_after).is_some_and(|due| due <= Instant::now());
+                || self.later.deadline(self.fold_after()).is_some_and(|due| due <= Instant::now());
             let fold = now || (due && !self.fold_aside);
             if fold {
                 self.finish_fold().await;
@@ -269,7 +266,7 @@ impl Task {
                 Err(e) => (None, Err((later, e))),
             }
         }));
-        self.pending.store(self.folding_events, Ordering::Release);
+        self.count_pending();
     }
 
     /// Waits for the fold running aside, if any; a failed one's events are pending again.
@@ -291,7 +288,17 @@ impl Task {
             self.later = later;
         }
         self.folding_events = 0;
-        self.pending.store(self.later.events.len(), Ordering::Release);
+        self.count_pending();
+    }
+
+    /// [`FOLD_AFTER`], or [`FOLD_ASIDE_AFTER`] when folds run aside.
+    fn fold_after(&self) -> Duration {
+        if self.fold_aside { FOLD_ASIDE_AFTER } else { FOLD_AFTER }
+    }
+
+    /// Publishes how many events wait to be folded (for [`Writer::settle`]).
+    fn count_pending(&self) {
+        self.pending.store(self.later.events.len() + self.folding_events, Ordering::Release);
     }
 
     /// Commits a batch (trying again after a failure) and answers its requests.
@@ -330,7 +337,7 @@ impl Task {
                     self.later.since = Some(Instant::now());
                 }
                 // Counted before the answers go out: a page asked for after an answer waits.
-                self.pending.store(self.later.events.len() + self.folding_events, Ordering::Release);
+                self.count_pending();
                 self.durability.acknowledge(acks);
             }
             Err(e) => {

@@ -89,6 +89,15 @@ async fn load_until(app: &TestApp, tokens: &[String], video: i64, prefix: &str, 
     (acked, seen_pending)
 }
 
+/// A fresh app, its demo course with a video, and 8 learners' API tokens.
+async fn demo_course_with_learners(prefix: &str) -> (TestApp, serde_json::Value, i64, Vec<String>) {
+    let app = spawn_app().await;
+    let course = app.demo_course("rice-growing").await;
+    let video = item_id(&course, "video");
+    let tokens = learners(&app, prefix).await;
+    (app, course, video, tokens)
+}
+
 async fn learners(app: &TestApp, prefix: &str) -> Vec<String> {
     let mut tokens = Vec::new();
     for i in 0..8 {
@@ -115,10 +124,7 @@ async fn pages_fold_each_heartbeat_once(app: &TestApp, tokens: &[String], course
 
 #[tokio::test]
 async fn heartbeats_folded_after_their_answer_give_the_rows_of_a_rebuild() {
-    let app = spawn_app().await;
-    let course = app.demo_course("rice-growing").await;
-    let video = item_id(&course, "video");
-    let tokens = learners(&app, "f").await;
+    let (app, course, video, tokens) = demo_course_with_learners("f").await;
     let (acked, seen_pending) = load_until(&app, &tokens, video, "fold", 400).await;
     // Under load the writer answers before folding; a learner's page does not show stale rows.
     assert!(seen_pending, "16 concurrent heartbeat connections: the writer deferred folding");
@@ -127,10 +133,7 @@ async fn heartbeats_folded_after_their_answer_give_the_rows_of_a_rebuild() {
 
 #[tokio::test]
 async fn a_server_killed_under_load_loses_no_acknowledged_event() {
-    let app = spawn_app().await;
-    let course = app.demo_course("rice-growing").await;
-    let video = item_id(&course, "video");
-    let tokens = learners(&app, "k").await;
+    let (app, _, video, tokens) = demo_course_with_learners("k").await;
     let (mut server, base) = start_server(&app);
     let (acked, stop) = (Arc::new(Mutex::new(Vec::new())), Arc::new(Mutex::new(false)));
     let senders = load(&base, &tokens, video, "kill", acked.clone(), stop);
@@ -199,10 +202,7 @@ async fn block_folds(app: &TestApp) {
 
 #[tokio::test]
 async fn heartbeats_are_stored_while_folds_fail_and_folded_once_when_they_succeed() {
-    let app = spawn_app().await;
-    let course = app.demo_course("rice-growing").await;
-    let video = item_id(&course, "video");
-    let tokens = learners(&app, "b").await;
+    let (app, course, video, tokens) = demo_course_with_learners("b").await;
     block_folds(&app).await;
     let (acked, _) = load_until(&app, &tokens, video, "blocked", 300).await;
     assert!(acked.len() >= 300, "heartbeats acknowledged while every fold failed: {}", acked.len());
