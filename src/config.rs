@@ -1,11 +1,14 @@
 //! Settings: built-in defaults, then an optional TOML file, then `COURSEWARE_*` environment, then flags.
 
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+
 /// Effective settings after all layers are merged. `database_url` is always set.
-#[derive(Debug, Clone)]
+/// `Debug` is written by hand: it must not print the admin or database password.
+#[derive(Clone)]
 pub struct Settings {
     pub bind: String,
     pub data_dir: PathBuf,
@@ -32,6 +35,86 @@ pub struct Settings {
     /// Longest SCORM `cmi.suspend_data` stored, in characters (both editions).
     pub suspend_data_max: usize,
     pub stats: StatsSettings,
+    /// Reverse proxies whose `Forwarded` / `X-Forwarded-*` headers are believed.
+    pub trusted_proxies: TrustedProxies,
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("bind", &self.bind)
+            .field("data_dir", &self.data_dir)
+            .field("database_url", &redact_url(&self.database_url))
+            .field("templates_dir", &self.templates_dir)
+            .field("allow_guests", &self.allow_guests)
+            .field("import_demo", &self.import_demo)
+            .field("log", &self.log)
+            .field("limits", &self.limits)
+            .field("admin_password", &self.admin_password.as_ref().map(|_| "<redacted>"))
+            .field("accel_redirect_prefix", &self.accel_redirect_prefix)
+            .field("content_bind", &self.content_bind)
+            .field("content_origin", &self.content_origin)
+            .field("suspend_data_max", &self.suspend_data_max)
+            .field("stats", &self.stats)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .finish()
+    }
+}
+
+/// A database URL with its password replaced, for logs and `Debug`.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split_once(':').map_or(userinfo, |(u, _)| u);
+            let marker = if userinfo.contains(':') { ":<redacted>" } else { "" };
+            format!("{scheme}://{user}{marker}@{host}{tail}")
+        }
+        None => url.to_string(),
+    }
+}
+
+/// The proxies whose forwarding headers are believed (addresses or CIDR ranges).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TrustedProxies(Vec<ipnet::IpNet>);
+
+impl TrustedProxies {
+    /// Parses `127.0.0.1`, `10.0.0.0/8`, `::1` ...; the error names the entry.
+    pub fn parse<S: AsRef<str>>(entries: &[S]) -> Result<TrustedProxies, String> {
+        let mut nets = Vec::new();
+        for entry in entries {
+            let entry = entry.as_ref().trim();
+            if entry.is_empty() {
+                continue;
+            }
+            let net = entry
+                .parse::<ipnet::IpNet>()
+                .or_else(|_| entry.parse::<IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| format!("{entry:?} is not an IP address or CIDR range"))?;
+            nets.push(net);
+        }
+        Ok(TrustedProxies(nets))
+    }
+
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let ip = canonical_ip(ip);
+        self.0.iter().any(|net| net.contains(&ip))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// IPv4 addresses mapped into IPv6 (`::ffff:1.2.3.4`, as a dual-stack listener reports
+/// them) are the same host as their IPv4 form.
+pub fn canonical_ip(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
+    }
 }
 
 /// Usage statistics (`[stats]`).
@@ -89,6 +172,7 @@ pub struct FileSettings {
     pub content_origin: Option<String>,
     pub suspend_data_max: Option<usize>,
     pub stats: Option<StatsSettings>,
+    pub trusted_proxies: Option<Vec<String>>,
 }
 
 /// Values given on the command line; they win over everything else.
@@ -174,7 +258,14 @@ impl Settings {
         if stats.min_group < 1 {
             return Err(ConfigError::Env { name: "stats.min_group", message: "must be at least 1".into() });
         }
+        let proxies = match env("COURSEWARE_TRUSTED_PROXIES") {
+            Some(list) => list.split(',').map(str::to_string).collect(),
+            None => file.trusted_proxies.unwrap_or_default(),
+        };
+        let trusted_proxies =
+            TrustedProxies::parse(&proxies).map_err(|message| ConfigError::Env { name: "trusted_proxies", message })?;
         Ok(Settings {
+            trusted_proxies,
             data_dir,
             database_url,
             templates_dir,
@@ -327,6 +418,35 @@ mod tests {
         std::fs::write(&path, "bnid = \"x\"\n").unwrap();
         let err = load(over, &[]).unwrap_err().to_string();
         assert!(err.contains("bnid"), "{err}");
+    }
+
+    #[test]
+    fn debug_output_hides_passwords() {
+        let s = load(
+            Overrides::default(),
+            &[("COURSEWARE_DATABASE_URL", "postgres://cw:s3cret@db.local:5432/cw"), ("COURSEWARE_ADMIN_PASSWORD", "hunter22")],
+        )
+        .unwrap();
+        let text = format!("{s:?}");
+        assert!(!text.contains("s3cret") && !text.contains("hunter22"), "{text}");
+        assert!(text.contains("postgres://cw:<redacted>@db.local:5432/cw"), "{text}");
+        assert_eq!(redact_url("sqlite://./data/x.db"), "sqlite://./data/x.db");
+        assert_eq!(redact_url("postgres://u@h/d"), "postgres://u@h/d");
+    }
+
+    #[test]
+    fn trusted_proxies_from_file_and_env() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "trusted_proxies = [\"10.0.0.0/8\"]\n").unwrap();
+        let over = Overrides { config: Some(path), ..Default::default() };
+        let s = load(over.clone(), &[]).unwrap();
+        assert!(s.trusted_proxies.contains("10.1.2.3".parse().unwrap()));
+        let s = load(over.clone(), &[("COURSEWARE_TRUSTED_PROXIES", "127.0.0.1, ::1")]).unwrap();
+        assert!(s.trusted_proxies.contains("::1".parse().unwrap()) && !s.trusted_proxies.contains("10.1.2.3".parse().unwrap()));
+        let err = load(over, &[("COURSEWARE_TRUSTED_PROXIES", "proxy")]).unwrap_err().to_string();
+        assert!(err.contains("proxy"), "{err}");
+        assert!(load(Overrides::default(), &[]).unwrap().trusted_proxies.is_empty());
     }
 
     #[test]

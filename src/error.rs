@@ -19,6 +19,8 @@ pub enum AppError {
     BadRequest(String),
     #[error("sign in first")]
     Unauthorized,
+    #[error("the Bearer token is not valid (unknown, revoked, or its account is disabled)")]
+    InvalidToken,
     #[error("you may not do this")]
     Forbidden,
     #[error("the form is out of date or was sent from another site (missing or wrong CSRF token); reload the page and try again")]
@@ -51,6 +53,7 @@ impl AppError {
             AppError::NotFound(_) => "not_found",
             AppError::BadRequest(_) => "bad_request",
             AppError::Unauthorized => "unauthorized",
+            AppError::InvalidToken => "invalid_token",
             AppError::Forbidden => "forbidden",
             AppError::CsrfRejected => "csrf",
             AppError::TooManyRequests(_) => "too_many_requests",
@@ -100,7 +103,7 @@ impl ResponseError for AppError {
         match self {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::Unauthorized | AppError::InvalidToken => StatusCode::UNAUTHORIZED,
             AppError::Forbidden | AppError::CsrfRejected => StatusCode::FORBIDDEN,
             AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Gone(_) => StatusCode::GONE,
@@ -120,7 +123,11 @@ impl ResponseError for AppError {
             AppError::Rejected(problems) => Some(problems.as_slice()),
             _ => None,
         };
-        HttpResponse::build(self.status_code()).json(ErrorBody {
+        let mut response = HttpResponse::build(self.status_code());
+        if let AppError::InvalidToken = self {
+            response.insert_header((header::WWW_AUTHENTICATE, "Bearer error=\"invalid_token\""));
+        }
+        response.json(ErrorBody {
             code: self.code(),
             message: self.to_string(),
             problems,
@@ -165,14 +172,24 @@ pub fn render_error_page<B: MessageBody + 'static>(
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let status = res.status();
-    if status == StatusCode::UNAUTHORIZED {
+    // Headers set on the way (a session cookie cleared, a Bearer challenge, a delay) survive
+    // the page that replaces the body.
+    let carried: Vec<(header::HeaderName, header::HeaderValue)> = [header::SET_COOKIE, header::WWW_AUTHENTICATE, header::RETRY_AFTER]
+        .into_iter()
+        .flat_map(|name| res.headers().get_all(&name).cloned().map(move |v| (name.clone(), v)).collect::<Vec<_>>())
+        .collect();
+    let keep_headers = |mut response: HttpResponse| {
+        for (name, value) in &carried {
+            response.headers_mut().append(name.clone(), value.clone());
+        }
+        response
+    };
+    // A rejected Bearer token is an API client's error, whatever the path: no login page.
+    if status == StatusCode::UNAUTHORIZED && !res.headers().contains_key(header::WWW_AUTHENTICATE) {
         let next = res.request().uri().path_and_query().map_or("/", |p| p.as_str()).to_string();
         let location = format!("/login?next={}", percent_encoding::utf8_percent_encode(&next, percent_encoding::NON_ALPHANUMERIC));
         let (req, _) = res.into_parts();
-        let response = HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, location))
-            .finish()
-            .map_into_right_body();
+        let response = keep_headers(HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish()).map_into_right_body();
         return Ok(ErrorHandlerResponse::Response(ServiceResponse::new(req, response)));
     }
     let (req, res) = res.into_parts();
@@ -195,9 +212,7 @@ pub fn render_error_page<B: MessageBody + 'static>(
         .app_data::<web::Data<AppState>>()
         .and_then(|state| state.renderer.render(template, &env, &page).ok())
         .unwrap_or_else(|| format!("<!doctype html><title>{status}</title><h1>{status}</h1>"));
-    let response = HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .body(html);
+    let response = keep_headers(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(html));
     let response: HttpResponse<EitherBody<B, BoxBody>> = response.map_into_right_body();
     Ok(ErrorHandlerResponse::Response(ServiceResponse::new(req, response)))
 }

@@ -4,7 +4,7 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 use actix_web::dev::Server;
-use actix_web::middleware::ErrorHandlers;
+use actix_web::middleware::{from_fn, ErrorHandlers};
 use actix_web::{web, App, HttpServer};
 
 use crate::auth::media_token::MediaSigner;
@@ -32,6 +32,7 @@ pub struct AppState {
 
 pub struct Application {
     port: u16,
+    content_origin: String,
     content_port: u16,
     server: Server,
     content: Server,
@@ -54,6 +55,7 @@ impl Application {
                 format!("http://{host}:{content_port}")
             }
         };
+        let content_origin = state.content_origin.clone();
         let state = web::Data::new(state);
         let content_state = state.clone();
         let server = HttpServer::new(move || {
@@ -69,6 +71,7 @@ impl Application {
                 .wrap(ErrorHandlers::new().default_handler(render_error_page))
                 .wrap(crate::telemetry::RequestSpan)
                 .wrap(routes::content::ContentFastPath)
+                .wrap(from_fn(routes::security_headers::app_headers))
                 .configure(routes::configure)
         })
         // Media responses are written in large chunks; Nagle's delay only hurts small ranges.
@@ -81,17 +84,23 @@ impl Application {
             App::new()
                 .app_data(content_state.clone())
                 .wrap(crate::telemetry::RequestSpan)
+                .wrap(from_fn(routes::security_headers::content_origin_headers))
                 .configure(routes::content_origin::configure)
         })
         .tcp_nodelay(true)
         .shutdown_timeout(10)
         .listen(content_listener)?
         .run();
-        Ok(Application { port, content_port, server, content })
+        Ok(Application { port, content_origin, content_port, server, content })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The public origin of the content listener (`content_origin`, or its bound address).
+    pub fn content_origin(&self) -> &str {
+        &self.content_origin
     }
 
     /// The port of the content listener (`content_bind`).

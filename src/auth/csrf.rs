@@ -16,7 +16,8 @@ use actix_web::{web, HttpMessage};
 use bytes::BytesMut;
 use futures_util::StreamExt;
 
-use super::session::{resolve, Resolved};
+use super::client::ClientInfo;
+use super::session::{clearing_cookies, resolve, Resolved};
 use crate::error::AppError;
 use crate::startup::AppState;
 
@@ -66,16 +67,26 @@ where
                 req.extensions_mut().insert(Resolved(None));
                 return service.call(req).await;
             }
-            let user = resolve(&state.db, &state.tokens, req.request()).await.map_err(AppError::from)?;
+            let client = ClientInfo::of(req.request(), &state.settings.trusted_proxies);
+            let resolution = resolve(&state.db, &state.tokens, req.request(), client.https).await?;
+            let user = resolution.user;
             if unsafe_method {
                 match user.as_ref().and_then(|u| u.csrf_token.clone()) {
                     Some(expected) => check_token(&mut req, &expected).await?,
-                    None if user.is_none() => check_same_origin(&req)?,
+                    None if user.is_none() => check_same_origin(&req, &client)?,
                     None => {} // Bearer token: no ambient credential to abuse.
                 }
             }
             req.extensions_mut().insert(Resolved(user));
-            service.call(req).await
+            req.extensions_mut().insert(client.clone());
+            let mut res = service.call(req).await?;
+            if resolution.tossed {
+                tracing::warn!(path = res.request().path(), "request carried the session cookie more than once; treated as signed out");
+                for cookie in clearing_cookies(res.request().path(), client.https) {
+                    res.response_mut().add_cookie(&cookie).map_err(actix_web::error::ErrorInternalServerError)?;
+                }
+            }
+            Ok(res)
         })
     }
 }
@@ -124,13 +135,12 @@ fn form_field(body: &[u8], name: &str) -> Option<String> {
 
 /// Without a session there is nothing to steal, but a login form posted from another site
 /// could sign a learner into the attacker's account; browsers send Origin on such posts.
-fn check_same_origin(req: &ServiceRequest) -> Result<(), AppError> {
+/// The whole origin must match, scheme included: `http://host` is not `https://host`.
+fn check_same_origin(req: &ServiceRequest, client: &ClientInfo) -> Result<(), AppError> {
     let Some(origin) = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
         return Ok(());
     };
-    let host = req.connection_info().host().to_string();
-    let origin_host = origin.split_once("://").map_or(origin, |(_, h)| h);
-    if origin_host == host {
+    if origin.eq_ignore_ascii_case(&client.origin()) {
         Ok(())
     } else {
         Err(AppError::CsrfRejected)

@@ -16,7 +16,20 @@ use crate::db::{now_ms, Db, DbResult};
 use crate::domain::Role;
 use crate::error::AppError;
 
+/// The session cookie over plain HTTP (development, or a deployment without TLS).
 pub const SESSION_COOKIE: &str = "cw_session";
+/// Over HTTPS: browsers accept a `__Host-` cookie only if it is Secure, for path `/` and
+/// without a Domain, so a page on a sibling subdomain or an http origin cannot plant one.
+pub const HOST_SESSION_COOKIE: &str = "__Host-cw_session";
+
+/// The session cookie's name for a request that came over HTTPS or not.
+pub fn cookie_name(https: bool) -> &'static str {
+    if https {
+        HOST_SESSION_COOKIE
+    } else {
+        SESSION_COOKIE
+    }
+}
 /// A session ends after this long without a request.
 pub const IDLE_TIMEOUT_MS: i64 = 12 * 3600 * 1000;
 /// And after this long whatever happens.
@@ -98,33 +111,86 @@ impl TokenCache {
     }
 }
 
+/// What a request's credentials came to.
+pub struct Resolution {
+    pub user: Option<SessionUser>,
+    /// The request carried the session cookie more than once. Only another page on this host
+    /// (the content origin on another port, say) can add a second one, to make the victim
+    /// act in the attacker's session ("cookie tossing"): the request is treated as signed
+    /// out and the response clears them (see [`clearing_cookies`]).
+    pub tossed: bool,
+}
+
 /// Resolves the request's credentials: `Authorization: Bearer` first, then the cookie.
-pub async fn resolve(db: &Db, tokens: &TokenCache, req: &HttpRequest) -> DbResult<Option<SessionUser>> {
+/// A Bearer token that is not valid is an error (RFC 6750: 401 `invalid_token`), never a
+/// silent guest, so that a client with a revoked token learns it.
+pub async fn resolve(db: &Db, tokens: &TokenCache, req: &HttpRequest, https: bool) -> Result<Resolution, AppError> {
     if let Some(token) = bearer_token(req) {
-        return tokens.resolve(db, token).await;
+        return match tokens.resolve(db, token).await? {
+            Some(user) => Ok(Resolution { user: Some(user), tossed: false }),
+            None => Err(AppError::InvalidToken),
+        };
     }
-    let Some(cookie) = req.cookie(SESSION_COOKIE) else { return Ok(None) };
-    let token_hash = hash_token(cookie.value());
-    let Some((session, user)) = sessions::find(db, &token_hash).await? else { return Ok(None) };
+    let values = session_cookie_values(req, cookie_name(https));
+    let value = match values.as_slice() {
+        [] => return Ok(Resolution { user: None, tossed: false }),
+        [one] => one,
+        _ => return Ok(Resolution { user: None, tossed: true }),
+    };
+    let token_hash = hash_token(value);
+    let Some((session, user)) = sessions::find(db, &token_hash).await? else { return Ok(Resolution { user: None, tossed: false }) };
     let now = now_ms();
     if now > session.expires_at || now - session.last_seen_at > IDLE_TIMEOUT_MS {
         sessions::delete(db, &token_hash).await?;
-        return Ok(None);
+        return Ok(Resolution { user: None, tossed: false });
     }
     // A write per request would queue behind progress writes on SQLite; once a minute will do.
     if now - session.last_seen_at >= 60_000 {
         sessions::touch(db, &token_hash, now).await?;
     }
-    Ok(SessionUser::from_row(user, Some(session.csrf_token)))
+    Ok(Resolution { user: SessionUser::from_row(user, Some(session.csrf_token)), tossed: false })
+}
+
+/// Every value of the cookie `name` the request carries (a browser sends one per path and
+/// domain it holds, so more than one means somebody set a second).
+fn session_cookie_values(req: &HttpRequest, name: &str) -> Vec<String> {
+    req.headers()
+        .get_all(actix_web::http::header::COOKIE)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .filter(|(k, _)| k.trim() == name)
+        .map(|(_, v)| v.trim().trim_matches('"').to_string())
+        .collect()
+}
+
+/// Expired session cookies for `/` and every path prefix of `request_path`: a tossed cookie
+/// was set with some path the request matched, and a browser replaces a cookie only when
+/// name, path and domain are the same.
+pub fn clearing_cookies(request_path: &str, https: bool) -> Vec<Cookie<'static>> {
+    let mut paths = vec!["/".to_string()];
+    let mut prefix = String::new();
+    for segment in request_path.split('/').filter(|s| !s.is_empty()).take(8) {
+        prefix.push('/');
+        prefix.push_str(segment);
+        paths.push(prefix.clone());
+        paths.push(format!("{prefix}/"));
+    }
+    paths
+        .into_iter()
+        .map(|path| {
+            let mut cookie = session_cookie(String::new(), https, CookieDuration::ZERO);
+            cookie.set_path(path);
+            cookie
+        })
+        .collect()
 }
 
 fn bearer_token(req: &HttpRequest) -> Option<&str> {
-    req.headers()
-        .get(actix_web::http::header::AUTHORIZATION)?
-        .to_str()
-        .ok()?
-        .strip_prefix("Bearer ")
-        .map(str::trim)
+    let value = req.headers().get(actix_web::http::header::AUTHORIZATION)?.to_str().ok()?;
+    // RFC 6750 section 2.1: the scheme is case-insensitive.
+    let (scheme, token) = value.split_once(' ').unwrap_or((value, ""));
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
 /// Starts a new session (a fresh token, never a reused one) and returns its cookie.
@@ -136,25 +202,20 @@ pub async fn start(db: &Db, user_id: i64, secure: bool) -> DbResult<Cookie<'stat
 
 /// Ends the request's session, if any, and returns a cookie that clears it.
 pub async fn end(db: &Db, req: &HttpRequest, secure: bool) -> DbResult<Cookie<'static>> {
-    if let Some(cookie) = req.cookie(SESSION_COOKIE) {
-        sessions::delete(db, &hash_token(cookie.value())).await?;
+    for value in session_cookie_values(req, cookie_name(secure)) {
+        sessions::delete(db, &hash_token(&value)).await?;
     }
     Ok(session_cookie(String::new(), secure, CookieDuration::ZERO))
 }
 
 fn session_cookie(value: String, secure: bool, max_age: CookieDuration) -> Cookie<'static> {
-    Cookie::build(SESSION_COOKIE, value)
+    Cookie::build(cookie_name(secure), value)
         .path("/")
         .http_only(true)
         .same_site(SameSite::Lax)
         .secure(secure)
         .max_age(max_age)
         .finish()
-}
-
-/// Whether the request came over HTTPS (directly or per a proxy's X-Forwarded-Proto).
-pub fn is_https(req: &HttpRequest) -> bool {
-    req.connection_info().scheme() == "https"
 }
 
 /// The signed-in user, if any. Always succeeds.

@@ -189,6 +189,15 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     let bind = state.settings.bind.clone();
     let app = startup::Application::build(state)?;
     let host = bind.rsplit_once(':').map_or(bind.as_str(), |(h, _)| h);
+    if crate::routes::content_origin::shares_host_with(&bind, app.content_origin()) {
+        // Before the address line, which scripts take as the last line.
+        println!(
+            "warning: package content ({}) is served from the application's own host name on another port; \
+             browsers share cookies across ports, so in production give it a host name of its own \
+             (content_origin, docs/security.md)",
+            app.content_origin()
+        );
+    }
     // One line, the address last: scripts read it and may close the pipe after it.
     println!("courseware (package content on port {}) is serving on http://{host}:{}/", app.content_port(), app.port());
     app.run_until_stopped().await?;

@@ -117,33 +117,105 @@ pub async fn revoke_token(db: &Db, token_id: i64) -> DbResult<bool> {
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn record_login_failure(db: &Db, keys: &[&str]) -> DbResult<()> {
-    let now = now_ms();
-    for key in keys {
-        sqlx::query("INSERT INTO login_failures (scope_key, at) VALUES ($1, $2)")
-            .bind(*key)
-            .bind(now)
-            .execute(&db.pool)
-            .await?;
-    }
-    Ok(())
+/// How a throttle key's allowance is spent: `free` attempts, then each further one only
+/// after a delay that starts at `first_delay_ms` and doubles up to `max_delay_ms`; a key
+/// left alone for `reset_after_ms` starts afresh.
+#[derive(Debug, Clone, Copy)]
+pub struct ThrottleRule {
+    pub free: i64,
+    pub first_delay_ms: i64,
+    pub max_delay_ms: i64,
+    pub reset_after_ms: i64,
 }
 
-pub async fn count_login_failures(db: &Db, key: &str, since: i64) -> DbResult<i64> {
-    let (n,): (i64,) = sqlx::query_as(
-        "SELECT CAST(COUNT(*) AS BIGINT) FROM login_failures WHERE scope_key = $1 AND at >= $2",
+/// Takes one attempt from `key`'s allowance, or refuses. The decision and the count are one
+/// upsert (row-locked on Postgres, under the write lock on SQLite), so parallel requests and
+/// several server instances see each other's reservations. `Ok(None)` is a granted
+/// reservation; `Ok(Some(at))` a refusal, with the unix ms when the next one may be granted.
+#[tracing::instrument(skip_all, fields(key))]
+pub async fn reserve_login_attempt(db: &Db, key: &str, rule: ThrottleRule, now: i64) -> DbResult<Option<i64>> {
+    let granted: Option<(i64,)> = sqlx::query_as(
+        "INSERT INTO login_throttle (scope_key, attempts, last_at, delay_ms) VALUES ($1, 1, $2, 0) \
+         ON CONFLICT (scope_key) DO UPDATE SET \
+           attempts = CASE WHEN $2 - login_throttle.last_at >= $3 THEN 1 ELSE login_throttle.attempts + 1 END, \
+           delay_ms = CASE WHEN $2 - login_throttle.last_at >= $3 OR login_throttle.attempts + 1 < $4 THEN 0 \
+                           WHEN login_throttle.delay_ms = 0 THEN $5 \
+                           WHEN login_throttle.delay_ms * 2 > $6 THEN $6 \
+                           ELSE login_throttle.delay_ms * 2 END, \
+           last_at = $2 \
+         WHERE $2 - login_throttle.last_at >= $3 OR login_throttle.attempts < $4 \
+           OR $2 >= login_throttle.last_at + login_throttle.delay_ms \
+         RETURNING attempts",
     )
     .bind(key)
-    .bind(since)
-    .fetch_one(&db.pool)
+    .bind(now)
+    .bind(rule.reset_after_ms)
+    .bind(rule.free)
+    .bind(rule.first_delay_ms)
+    .bind(rule.max_delay_ms)
+    .fetch_optional(&db.pool)
     .await?;
-    Ok(n)
+    if granted.is_some() {
+        return Ok(None);
+    }
+    let next: Option<(i64,)> = sqlx::query_as("SELECT last_at + delay_ms FROM login_throttle WHERE scope_key = $1")
+        .bind(key)
+        .fetch_optional(&db.pool)
+        .await?;
+    Ok(Some(next.map_or(now, |(at,)| at)))
 }
 
-pub async fn clear_login_failures(db: &Db, key: &str) -> DbResult<()> {
-    sqlx::query("DELETE FROM login_failures WHERE scope_key = $1")
+/// Gives back a reservation that turned out to be the right password (the key's count is
+/// for failures; a school's shared address must not run out through successes).
+pub async fn release_login_attempt(db: &Db, key: &str) -> DbResult<()> {
+    sqlx::query("UPDATE login_throttle SET attempts = attempts - 1 WHERE scope_key = $1 AND attempts > 0")
         .bind(key)
         .execute(&db.pool)
         .await?;
     Ok(())
+}
+
+/// Forgets throttle keys: exact ones, and any starting with `prefix` when given.
+pub async fn clear_login_throttle(db: &Db, keys: &[&str], prefix: Option<&str>) -> DbResult<u64> {
+    let mut cleared = 0;
+    for key in keys {
+        cleared += sqlx::query("DELETE FROM login_throttle WHERE scope_key = $1").bind(*key).execute(&db.pool).await?.rows_affected();
+    }
+    if let Some(prefix) = prefix {
+        // Compared as text, not with LIKE: usernames may contain `%` and `_`.
+        cleared += sqlx::query("DELETE FROM login_throttle WHERE substr(scope_key, 1, length($1)) = $1")
+            .bind(prefix)
+            .execute(&db.pool)
+            .await?
+            .rows_affected();
+    }
+    Ok(cleared)
+}
+
+/// Remembers that `user_id` signed in from `address`.
+pub async fn remember_login_address(db: &Db, user_id: i64, address: &str, now: i64) -> DbResult<()> {
+    sqlx::query(
+        "INSERT INTO login_known_addresses (user_id, address, last_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (user_id, address) DO UPDATE SET last_at = excluded.last_at",
+    )
+    .bind(user_id)
+    .bind(address)
+    .bind(now)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+/// Whether `username`'s account signed in from `address` since `since` (unix ms).
+pub async fn is_known_login_address(db: &Db, username: &str, address: &str, since: i64) -> DbResult<bool> {
+    let row: Option<(i64,)> = sqlx::query_as(
+        "SELECT k.user_id FROM login_known_addresses k JOIN users u ON u.id = k.user_id \
+         WHERE u.username = $1 AND k.address = $2 AND k.last_at >= $3",
+    )
+    .bind(username)
+    .bind(address)
+    .bind(since)
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(row.is_some())
 }

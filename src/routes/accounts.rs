@@ -4,11 +4,14 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
+use crate::auth::client::ClientInfo;
+use crate::auth::login::{self, LoginError};
+use crate::auth::password;
 use crate::auth::session::{self, CurrentUser};
-use crate::auth::{login, password};
 use crate::db::{sessions, users};
 use crate::error::AppError;
 use crate::render::PageEnv;
+use crate::routes::redirect::same_site_path;
 use crate::routes::courses::html;
 use crate::startup::AppState;
 
@@ -44,19 +47,12 @@ struct AccountPage {
     changed: bool,
 }
 
-/// Only same-site paths, so a crafted link cannot bounce a learner to another site.
-pub(crate) fn local_path(next: Option<&str>) -> String {
-    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
-        .unwrap_or("/")
-        .to_string()
-}
-
 fn text(state: &AppState, env: &PageEnv, key: &str) -> String {
     state.renderer.string(env.lang, key)
 }
 
 pub async fn show_login(state: web::Data<AppState>, env: PageEnv, query: web::Query<LoginQuery>) -> Result<HttpResponse, AppError> {
-    let page = LoginPage { next: local_path(query.next.as_deref()), ..LoginPage::default() };
+    let page = LoginPage { next: same_site_path(query.next.as_deref()), ..LoginPage::default() };
     Ok(html(state.renderer.render("auth/login.html", &env, &page)?))
 }
 
@@ -65,32 +61,39 @@ pub async fn login(
     req: HttpRequest,
     state: web::Data<AppState>,
     env: PageEnv,
+    client: ClientInfo,
     form: web::Form<LoginForm>,
 ) -> Result<HttpResponse, AppError> {
-    let address = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
-    let next = local_path(form.next.as_deref());
-    match login::attempt(&state.db, form.username.trim(), &form.password, &address).await {
+    let next = same_site_path(form.next.as_deref());
+    let (status, key, retry_after) = match login::attempt(&state.db, form.username.trim(), &form.password, &client.address).await {
         Ok(user) => {
             // A fresh session id at every sign-in defeats session fixation.
-            let _ = session::end(&state.db, &req, session::is_https(&req)).await?;
-            let cookie = session::start(&state.db, user.id, session::is_https(&req)).await?;
-            Ok(HttpResponse::SeeOther().cookie(cookie).insert_header((header::LOCATION, next)).finish())
+            let _ = session::end(&state.db, &req, client.https).await?;
+            let cookie = session::start(&state.db, user.id, client.https).await?;
+            return Ok(HttpResponse::SeeOther().cookie(cookie).insert_header((header::LOCATION, next)).finish());
         }
-        Err(err @ (AppError::BadRequest(_) | AppError::TooManyRequests(_))) => {
-            let (status, key) = match err {
-                AppError::TooManyRequests(_) => (StatusCode::TOO_MANY_REQUESTS, "auth.throttled"),
-                _ => (StatusCode::UNAUTHORIZED, "auth.wrong_credentials"),
-            };
-            let page = LoginPage { next, username: form.username.clone(), error: Some(text(&state, &env, key)) };
-            let body = state.renderer.render("auth/login.html", &env, &page)?;
-            Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body))
+        Err(LoginError::Wrong) => (StatusCode::UNAUTHORIZED, "auth.wrong_credentials", None),
+        Err(LoginError::Throttled { retry_at }) => {
+            let seconds = ((retry_at - crate::db::now_ms()).max(0) + 999) / 1000;
+            (StatusCode::TOO_MANY_REQUESTS, "auth.throttled", Some(seconds.max(1)))
         }
-        Err(other) => Err(other),
+        Err(LoginError::Internal(e)) => return Err(e),
+    };
+    let mut error = text(&state, &env, key);
+    if let Some(seconds) = retry_after {
+        error = error.replace("{seconds}", &seconds.to_string());
     }
+    let page = LoginPage { next, username: form.username.clone(), error: Some(error) };
+    let body = state.renderer.render("auth/login.html", &env, &page)?;
+    let mut response = HttpResponse::build(status);
+    if let Some(seconds) = retry_after {
+        response.insert_header((header::RETRY_AFTER, seconds.to_string()));
+    }
+    Ok(response.content_type("text/html; charset=utf-8").body(body))
 }
 
-pub async fn logout(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let cookie = session::end(&state.db, &req, session::is_https(&req)).await?;
+pub async fn logout(req: HttpRequest, state: web::Data<AppState>, client: ClientInfo) -> Result<HttpResponse, AppError> {
+    let cookie = session::end(&state.db, &req, client.https).await?;
     Ok(HttpResponse::SeeOther().cookie(cookie).insert_header((header::LOCATION, "/")).finish())
 }
 
@@ -100,7 +103,7 @@ pub async fn show_account(state: web::Data<AppState>, env: PageEnv, _user: Curre
 
 #[tracing::instrument(skip_all, fields(user_id = user.0.id))]
 pub async fn change_password(
-    req: HttpRequest,
+    client: ClientInfo,
     state: web::Data<AppState>,
     env: PageEnv,
     user: CurrentUser,
@@ -124,7 +127,7 @@ pub async fn change_password(
     users::set_password(&state.db, user.0.id, &password::hash(&form.new)?).await?;
     // Every other session ends; this device gets a fresh one.
     sessions::delete_for_user(&state.db, user.0.id).await?;
-    let cookie = session::start(&state.db, user.0.id, session::is_https(&req)).await?;
+    let cookie = session::start(&state.db, user.0.id, client.https).await?;
     crate::db::audit::record(&state.db, Some(user.0.id), "user.password", &user.0.username, "changed own password").await?;
     let page = AccountPage { error: None, changed: true };
     let body = state.renderer.render("auth/account.html", &env, &page)?;

@@ -5,12 +5,14 @@ use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
-use crate::auth::password;
+use crate::auth::client::ClientInfo;
+use crate::auth::{login, password};
 use crate::auth::session::{CurrentUser, SessionUser};
 use crate::db::{audit, org, sessions, state as app_state, users};
 use crate::domain::Role;
 use crate::error::AppError;
 use crate::render::PageEnv;
+use crate::routes::content_origin::shares_host_with;
 use crate::routes::courses::html;
 use crate::startup::AppState;
 
@@ -24,6 +26,19 @@ struct AdminPage {
     audit: Vec<audit::AuditRow>,
     registration: bool,
     reset: Option<(String, String)>,
+    /// The account whose sign-in delays were just lifted.
+    unlocked: Option<String>,
+    /// The content origin shares this site's host name: cookies can be planted from it.
+    content_origin_warning: Option<String>,
+}
+
+/// What the admin page shows after an action.
+#[derive(Default)]
+enum Notice {
+    #[default]
+    None,
+    Password(String, String),
+    Unlocked(String),
 }
 
 #[derive(Deserialize)]
@@ -66,8 +81,15 @@ fn opt(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
-async fn render_admin(state: &AppState, env: &PageEnv, reset: Option<(String, String)>) -> Result<HttpResponse, AppError> {
+async fn render_admin(state: &AppState, env: &PageEnv, client: &ClientInfo, notice: Notice) -> Result<HttpResponse, AppError> {
+    let (reset, unlocked) = match notice {
+        Notice::None => (None, None),
+        Notice::Password(user, password) => (Some((user, password)), None),
+        Notice::Unlocked(user) => (None, Some(user)),
+    };
     let page = AdminPage {
+        unlocked,
+        content_origin_warning: shares_host_with(&client.host, &state.content_origin).then(|| state.content_origin.clone()),
         regions: org::regions(&state.db).await?,
         schools: org::schools(&state.db).await?,
         users: users::list(&state.db, 200).await?,
@@ -78,9 +100,9 @@ async fn render_admin(state: &AppState, env: &PageEnv, reset: Option<(String, St
     Ok(html(state.renderer.render("admin/index.html", env, &page)?))
 }
 
-pub async fn show_admin(state: web::Data<AppState>, env: PageEnv, user: CurrentUser) -> Result<HttpResponse, AppError> {
+pub async fn show_admin(state: web::Data<AppState>, env: PageEnv, client: ClientInfo, user: CurrentUser) -> Result<HttpResponse, AppError> {
     admin(&user)?;
-    render_admin(&state, &env, None).await
+    render_admin(&state, &env, &client, Notice::None).await
 }
 
 pub async fn add_region(state: web::Data<AppState>, user: CurrentUser, form: web::Form<RegionForm>) -> Result<HttpResponse, AppError> {
@@ -105,7 +127,7 @@ pub async fn add_school(state: web::Data<AppState>, user: CurrentUser, form: web
 }
 
 /// Creates an account and shows its initial password once.
-pub async fn add_user(state: web::Data<AppState>, env: PageEnv, user: CurrentUser, form: web::Form<UserForm>) -> Result<HttpResponse, AppError> {
+pub async fn add_user(state: web::Data<AppState>, env: PageEnv, client: ClientInfo, user: CurrentUser, form: web::Form<UserForm>) -> Result<HttpResponse, AppError> {
     let actor = admin(&user)?;
     let role = Role::parse(form.role.trim()).map_err(AppError::BadRequest)?;
     let school = match opt(&form.school) {
@@ -132,18 +154,28 @@ pub async fn add_user(state: web::Data<AppState>, env: PageEnv, user: CurrentUse
     };
     users::insert(&state.db, &new).await?;
     audit::record(&state.db, Some(actor.id), "user.add", form.username.trim(), role.as_str()).await?;
-    render_admin(&state, &env, Some((form.username.trim().to_string(), initial))).await
+    render_admin(&state, &env, &client, Notice::Password(form.username.trim().to_string(), initial)).await
 }
 
 /// Sets a new random password, ends the user's sessions, and shows the password once.
-pub async fn reset_password(state: web::Data<AppState>, env: PageEnv, user: CurrentUser, user_id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+pub async fn reset_password(state: web::Data<AppState>, env: PageEnv, client: ClientInfo, user: CurrentUser, user_id: web::Path<i64>) -> Result<HttpResponse, AppError> {
     let actor = admin(&user)?;
     let target = users::get(&state.db, *user_id).await?;
     let initial = password::generate();
     users::set_password(&state.db, target.id, &password::hash(&initial)?).await?;
     sessions::delete_for_user(&state.db, target.id).await?;
     audit::record(&state.db, Some(actor.id), "user.password_reset", &target.username, "").await?;
-    render_admin(&state, &env, Some((target.username, initial))).await
+    render_admin(&state, &env, &client, Notice::Password(target.username, initial)).await
+}
+
+/// Lifts the sign-in delays on an account (after its owner was slowed by someone else's
+/// guesses, or their own).
+pub async fn unlock_user(state: web::Data<AppState>, env: PageEnv, client: ClientInfo, user: CurrentUser, user_id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+    let actor = admin(&user)?;
+    let target = users::get(&state.db, *user_id).await?;
+    let cleared = login::unlock(&state.db, &target.username).await?;
+    audit::record(&state.db, Some(actor.id), "user.unlock", &target.username, &format!("{cleared} throttle keys cleared")).await?;
+    render_admin(&state, &env, &client, Notice::Unlocked(target.username)).await
 }
 
 pub async fn set_registration(state: web::Data<AppState>, user: CurrentUser, form: web::Form<RegistrationForm>) -> Result<HttpResponse, AppError> {

@@ -44,11 +44,7 @@ pub async fn switch_language(
 ) -> Result<HttpResponse, AppError> {
     let lang = Lang::parse(&code).ok_or_else(|| AppError::BadRequest(format!("unknown language {code:?}")))?;
     // Only same-site paths: an open redirect would let a link send readers anywhere.
-    let next = query
-        .next
-        .as_deref()
-        .filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
-        .unwrap_or("/");
+    let next = crate::routes::redirect::same_site_path(query.next.as_deref());
     let cookie = Cookie::build(LANG_COOKIE, lang.code())
         .path("/")
         .max_age(Duration::days(365))
@@ -56,6 +52,6 @@ pub async fn switch_language(
         .finish();
     Ok(HttpResponse::SeeOther()
         .cookie(cookie)
-        .insert_header((header::LOCATION, next.to_string()))
+        .insert_header((header::LOCATION, next))
         .finish())
 }

@@ -11,7 +11,6 @@ use std::sync::Arc;
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform};
-use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::http::Method;
 use actix_web::{web, HttpRequest, HttpResponse};
 
@@ -23,10 +22,6 @@ use crate::media::{self, AccelRedirect, CacheControl, Prepared, ServeOptions, Se
 use crate::startup::AppState;
 use crate::storage::BlobStore;
 
-/// Uploaded HTML (and SVG, which can carry script) runs in an opaque origin: it can run its scripts but cannot read this
-/// site's cookies, storage or pages on behalf of the learner.
-const HTML_SANDBOX: &str = "sandbox allow-scripts allow-forms allow-popups allow-modals allow-downloads";
-
 /// Serves one file of a course version. The signed token in the path is the authorization:
 /// pages hand it out only to readers who may see the course (see `auth::policy`).
 pub async fn serve_content(
@@ -35,30 +30,22 @@ pub async fn serve_content(
     path: web::Path<(i64, String, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (version_id, token, file_path) = path.into_inner();
-    serve(&req, &state, version_id, &token, &file_path, true).await
+    serve(&req, &state, version_id, &token, &file_path).await
 }
 
 /// The same files on the content origin (`routes::content_origin`), where no session exists:
 /// HTML runs unsandboxed there, so a SCO shares its origin with the API bridge it must find.
+/// On the application's origin `routes::security_headers` sandboxes every one of them.
 pub async fn serve_package_content(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<(i64, String, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (version_id, token, file_path) = path.into_inner();
-    serve(&req, &state, version_id, &token, &file_path, false).await
+    serve(&req, &state, version_id, &token, &file_path).await
 }
 
-/// `sandbox`: whether active files (HTML, SVG) get the sandbox CSP, as they must on the
-/// application's origin.
-async fn serve(
-    req: &HttpRequest,
-    state: &AppState,
-    version_id: i64,
-    token: &str,
-    file_path: &str,
-    sandbox: bool,
-) -> Result<HttpResponse, AppError> {
+async fn serve(req: &HttpRequest, state: &AppState, version_id: i64, token: &str, file_path: &str) -> Result<HttpResponse, AppError> {
     match state.signer.verify(version_id, token, now_secs()) {
         Ok(()) => {}
         Err(TokenError::Expired) => {
@@ -81,7 +68,7 @@ async fn serve(
         }),
         ..ServeOptions::default()
     };
-    let mut response = media::serve_prepared(req, &file.prepared, &options)
+    let response = media::serve_prepared(req, &file.prepared, &options)
         .await
         .map_err(|e| AppError::Internal(e.into()))?;
     if req.method() == actix_web::http::Method::GET {
@@ -90,12 +77,6 @@ async fn serve(
             state.tracker.media.add(version_id, bytes);
         }
     }
-    if file.is_active && sandbox {
-        response.headers_mut().insert(
-            HeaderName::from_static("content-security-policy"),
-            HeaderValue::from_static(HTML_SANDBOX),
-        );
-    }
     Ok(response)
 }
 
@@ -103,8 +84,6 @@ async fn lookup(state: &AppState, version_id: i64, file_path: &str) -> Result<Ca
     let row = courses::version_file(&state.db, version_id, file_path).await?;
     let local = state.store.local_path(&row.sha256).map_err(|e| AppError::Internal(e.into()))?;
     let file_name = file_path.rsplit('/').next().unwrap_or(file_path).to_string();
-    let lower = file_name.to_ascii_lowercase();
-    let is_active = [".html", ".htm", ".xhtml", ".svg", ".xml"].iter().any(|ext| lower.ends_with(ext));
     let served = ServedFile {
         path: local,
         len: row.size as u64,
@@ -115,7 +94,7 @@ async fn lookup(state: &AppState, version_id: i64, file_path: &str) -> Result<Ca
         cache_control: CacheControl::Immutable,
     };
     let prepared = Prepared::new(served).map_err(|e| AppError::Internal(e.into()))?;
-    Ok(CachedFile { prepared, is_active })
+    Ok(CachedFile { prepared })
 }
 
 /// `/content/{version}/{token}/{path}` split by hand, for paths the router would match
@@ -172,7 +151,7 @@ where
         Box::pin(async move {
             if let Some((version, token, file)) = split_plain(req.path()).filter(|_| fast) {
                 if let Some(state) = req.app_data::<web::Data<AppState>>() {
-                    if let Ok(response) = serve(req.request(), state, version, token, file, true).await {
+                    if let Ok(response) = serve(req.request(), state, version, token, file).await {
                         return Ok(req.into_response(response.map_into_right_body()));
                     }
                 }

@@ -75,8 +75,22 @@ fn checked_origin(s: &str) -> Option<&str> {
     ok.then_some(s)
 }
 
+/// Whether the content origin is on the application's own host name (another port, say).
+/// Browsers share cookies across the ports of one host, so a package page there can plant
+/// cookies for the application; only another host name (another registrable domain) keeps
+/// them apart. `app_host` is a Host header or bind address (`name`, `name:port`, `[v6]:port`).
+pub fn shares_host_with(app_host: &str, content_origin: &str) -> bool {
+    let content_host = url::Url::parse(content_origin).ok().and_then(|u| u.host_str().map(str::to_ascii_lowercase));
+    let app_host = match url::Url::parse(&format!("http://{app_host}")) {
+        Ok(u) => u.host_str().map(str::to_ascii_lowercase),
+        Err(_) => None,
+    };
+    matches!((content_host, app_host), (Some(c), Some(a)) if c == a)
+}
+
 #[cfg(test)]
 mod tests {
+    use super::shares_host_with;
     #[test]
     fn only_plain_origins_are_accepted() {
         assert_eq!(super::checked_origin("http://127.0.0.1:8080"), Some("http://127.0.0.1:8080"));
@@ -84,5 +98,15 @@ mod tests {
         for bad in ["javascript:alert(1)", "http://a/b", "http://a\"b", "ftp://a", "http://"] {
             assert_eq!(super::checked_origin(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn another_port_of_the_same_host_shares_it() {
+        assert!(shares_host_with("127.0.0.1:8080", "http://127.0.0.1:8081"));
+        assert!(shares_host_with("School.Example:443", "https://school.example:8443"));
+        assert!(shares_host_with("[::1]:8080", "http://[::1]:8081"));
+        assert!(!shares_host_with("127.0.0.1:8080", "http://localhost:8081"));
+        assert!(!shares_host_with("cw.example.cn", "https://cw-content.example.net"));
+        assert!(!shares_host_with("cw.example.cn", "not a url"));
     }
 }

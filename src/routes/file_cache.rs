@@ -15,8 +15,6 @@ const MAX_ENTRIES: usize = 20_000;
 /// What the content route needs to answer for one file, worked out once.
 pub struct CachedFile {
     pub prepared: Prepared,
-    /// HTML, SVG or XML: runs script, so it gets the sandbox CSP.
-    pub is_active: bool,
 }
 
 #[derive(Default)]

@@ -15,9 +15,11 @@ mod health;
 mod progress;
 pub mod progress_views;
 mod quizzes;
+mod redirect;
 pub mod teach;
 mod register;
 mod roster;
+pub mod security_headers;
 pub mod scorm;
 pub mod stats;
 mod stats_export;
@@ -60,6 +62,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/schools", web::post().to(admin::add_school))
         .route("/admin/users", web::post().to(admin::add_user))
         .route("/admin/users/{user_id}/password", web::post().to(admin::reset_password))
+        .route("/admin/users/{user_id}/unlock", web::post().to(admin::unlock_user))
         .route("/admin/registration", web::post().to(admin::set_registration))
         .route("/teach", web::get().to(teach::show_workbench))
         .route("/teach/upload", web::get().to(teach::show_upload))

@@ -1,9 +1,10 @@
 //! Self-registration of public learners (farmers, adults), when an admin allows it.
 
 use actix_web::http::{header, StatusCode};
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
+use crate::auth::client::ClientInfo;
 use crate::auth::{password, session};
 use crate::db::{state as app_state, users, DbError};
 use crate::error::AppError;
@@ -40,7 +41,7 @@ pub async fn show_register(state: web::Data<AppState>, env: PageEnv) -> Result<H
 }
 
 #[tracing::instrument(skip_all, fields(username = %form.username))]
-pub async fn register(req: HttpRequest, state: web::Data<AppState>, env: PageEnv, form: web::Form<RegisterForm>) -> Result<HttpResponse, AppError> {
+pub async fn register(client: ClientInfo, state: web::Data<AppState>, env: PageEnv, form: web::Form<RegisterForm>) -> Result<HttpResponse, AppError> {
     enabled(&state).await?;
     let username = form.username.trim();
     let valid_name = (2..=64).contains(&username.len())
@@ -68,7 +69,7 @@ pub async fn register(req: HttpRequest, state: web::Data<AppState>, env: PageEnv
         Some(e) => Some(e),
         None => match users::insert(&state.db, &new).await {
             Ok(id) => {
-                let cookie = session::start(&state.db, id, session::is_https(&req)).await?;
+                let cookie = session::start(&state.db, id, client.https).await?;
                 return Ok(HttpResponse::SeeOther().cookie(cookie).insert_header((header::LOCATION, "/")).finish());
             }
             Err(DbError::Conflict(_)) => Some("register.taken"),

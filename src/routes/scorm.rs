@@ -4,6 +4,7 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
 
+use crate::auth::client::ClientInfo;
 use crate::auth::media_token::now_secs;
 use crate::auth::policy::Scope;
 use crate::auth::session::{CurrentUser, SessionUser};
@@ -45,8 +46,7 @@ pub async fn player_for(
     let item = courses::item(&state.db, item_id).await?;
     let token = &state.signer.issue(item.version_id, now_secs());
     let origin = state.content_origin.clone();
-    let info = req.connection_info().clone();
-    let app_origin = format!("{}://{}", info.scheme(), info.host());
+    let app_origin = ClientInfo::of(req, &state.settings.trusted_proxies).origin();
     let frame_only = |frame_url: String| ScormPlayer { frame_url, commit_url: String::new(), content_origin: origin.clone(), wrapper_url: String::new(), launch_json: String::new() };
     if item.kind == "cmi5_au" {
         let rt: serde_json::Value = serde_json::from_str(&item.runtime).unwrap_or_default();

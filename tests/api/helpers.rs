@@ -12,6 +12,8 @@ pub const ADMIN_PASSWORD: &str = "admin-test-password";
 pub struct TestApp {
     pub address: String,
     pub port: u16,
+    /// The package content listener's port.
+    pub content_port: u16,
     pub client: reqwest::Client,
     pub data_dir: tempfile::TempDir,
     pub settings: Settings,
@@ -34,23 +36,35 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(options: Options) -> TestApp {
+    spawn_app_with_env(options, &[]).await
+}
+
+/// A server whose environment has these `COURSEWARE_*` values besides the test defaults.
+pub async fn spawn_app_with_env(options: Options, extra_env: &[(&'static str, &str)]) -> TestApp {
     let data_dir = tempfile::tempdir().expect("temp dir");
     let database = match std::env::var("TEST_DATABASE_URL") {
         Ok(url) if !url.is_empty() => Some(PgTestDatabase::create(&url).await),
         _ => None,
     };
-    let settings = test_settings(data_dir.path().into(), database.as_ref().map(|d| d.url.clone()), options);
+    let settings = test_settings_with(data_dir.path().into(), database.as_ref().map(|d| d.url.clone()), options, extra_env);
     start(settings, data_dir, database).await
 }
 
 /// Settings as an operator would give them, with only this test's values in the environment.
 pub fn test_settings(data_dir: PathBuf, database_url: Option<String>, options: Options) -> Settings {
+    test_settings_with(data_dir, database_url, options, &[])
+}
+
+fn test_settings_with(data_dir: PathBuf, database_url: Option<String>, options: Options, extra_env: &[(&'static str, &str)]) -> Settings {
     let mut env = HashMap::new();
     env.insert("COURSEWARE_ADMIN_PASSWORD", ADMIN_PASSWORD.to_string());
     env.insert("COURSEWARE_IMPORT_DEMO", options.import_demo.to_string());
     env.insert("COURSEWARE_LOG", "warn".to_string());
     // Package content on another site than the app (127.0.0.1), as a deployment should be.
     env.insert("COURSEWARE_CONTENT_BIND", "localhost:0".to_string());
+    for (key, value) in extra_env {
+        env.insert(key, value.to_string());
+    }
     let overrides = Overrides {
         bind: Some("127.0.0.1:0".into()),
         data_dir: Some(data_dir),
@@ -65,6 +79,7 @@ async fn start(settings: Settings, data_dir: tempfile::TempDir, database: Option
     let db = state.db.clone();
     let app = Application::build(state).expect("server builds");
     let port = app.port();
+    let content_port = app.content_port();
     let address = format!("http://127.0.0.1:{port}");
     tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::builder()
@@ -75,6 +90,7 @@ async fn start(settings: Settings, data_dir: tempfile::TempDir, database: Option
     TestApp {
         address,
         port,
+        content_port,
         client,
         data_dir,
         settings,

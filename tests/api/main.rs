@@ -18,6 +18,8 @@ mod progress_pages;
 mod scorm_api;
 mod scorm_browser;
 mod scorm_isolation;
+mod security;
+mod security_browser;
 mod stats;
 mod stats_access;
 mod stats_browser;

@@ -56,8 +56,9 @@ async fn login_is_rate_limited_and_sessions_rotate() {
         assert_eq!(res.status(), 401);
     }
     let res = app.client.post(app.url("/login")).form(&[("username", "learner"), ("password", "learner-password")]).send().await.unwrap();
-    assert_eq!(res.status(), 429, "locked after five failures even with the right password");
-    assert!(res.text().await.unwrap().contains("15"));
+    assert_eq!(res.status(), 429, "held after five failures from an address it never signed in from, even with the right password");
+    assert_eq!(res.headers()["retry-after"], "30", "the first delay is 30 s");
+    assert!(res.text().await.unwrap().contains("30"), "the page says how long to wait");
 
     app.add_user("other", "public", None, None).await;
     let first = app.client.post(app.url("/login")).form(&[("username", "other"), ("password", "other-password")]).send().await.unwrap();
