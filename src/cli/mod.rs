@@ -190,8 +190,8 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     let app = startup::Application::build(state)?;
     let host = bind.rsplit_once(':').map_or(bind.as_str(), |(h, _)| h);
     if crate::routes::content_origin::shares_host_with(&bind, app.content_origin()) {
-        // Before the address line, which scripts take as the last line.
-        println!(
+        // On stderr: stdout is the one address line that scripts read.
+        eprintln!(
             "warning: package content ({}) is served from the application's own host name on another port; \
              browsers share cookies across ports, so in production give it a host name of its own \
              (content_origin, docs/security.md)",

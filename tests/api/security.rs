@@ -379,3 +379,41 @@ async fn redirects_stay_on_the_site() {
     let res = app.get("/lang/en?next=/courses/7%3Ftab%3Dx").await;
     assert_eq!(res.headers()["location"], "/courses/7?tab=x", "same-site paths still work");
 }
+
+#[tokio::test]
+async fn a_content_origin_on_the_application_host_is_warned_about() {
+    // At start, on stderr (stdout stays the one address line scripts read).
+    for (content_bind, warned) in [("127.0.0.1:0", true), ("localhost:0", false)] {
+        let data = tempfile::tempdir().unwrap();
+        let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_courseware"))
+            .args(["--bind", "127.0.0.1:0", "--data-dir", data.path().to_str().unwrap(), "serve"])
+            .env("COURSEWARE_CONTENT_BIND", content_bind)
+            .env("COURSEWARE_IMPORT_DEMO", "false")
+            .env("COURSEWARE_ADMIN_PASSWORD", crate::helpers::ADMIN_PASSWORD)
+            .env("COURSEWARE_LOG", "error")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The first start prints the admin account first; the address line comes last.
+        let mut stdout = std::io::BufReader::new(server.stdout.take().unwrap());
+        let mut line = String::new();
+        while !line.contains("is serving on") {
+            line.clear();
+            assert!(std::io::BufRead::read_line(&mut stdout, &mut line).unwrap() > 0, "the server stopped before serving");
+        }
+        assert!(line.contains("is serving on http://127.0.0.1:"), "{line}");
+        server.kill().unwrap();
+        let output = server.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(stderr.contains("warning: package content"), warned, "{content_bind}: {stderr}");
+    }
+    // On /admin, compared with the host the admin is using.
+    for (content_bind, warned) in [("127.0.0.1:0", true), ("localhost:0", false)] {
+        let app = spawn_app_with_env(Options { import_demo: false }, &[("COURSEWARE_CONTENT_BIND", content_bind)]).await;
+        let admin = fresh_client();
+        assert_eq!(sign_in_from(&app, &admin, "admin", crate::helpers::ADMIN_PASSWORD, "").await, 303);
+        let page = admin.get(app.url("/admin")).send().await.unwrap().text().await.unwrap();
+        assert_eq!(page.contains("id=\"content-origin-warning\""), warned, "{content_bind}");
+    }
+}
