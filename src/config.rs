@@ -122,7 +122,7 @@ pub fn canonical_ip(ip: IpAddr) -> IpAddr {
 #[serde(default, deny_unknown_fields)]
 pub struct StatsSettings {
     /// The zone whose calendar days the totals are kept by: `Asia/Shanghai`, `UTC` or a
-    /// fixed offset such as `+08:00` (see `stats::Zone`).
+    /// fixed offset such as `+08:00` (see `domain::calendar::Zone`).
     pub time_zone: String,
     /// Groups with fewer learners than this are shown as "<N", not exactly.
     pub min_group: i64,
@@ -252,7 +252,7 @@ impl Settings {
                 message: format!("expected a whole number, got {min:?}"),
             })?;
         }
-        if let Err(message) = crate::stats::Zone::parse(&stats.time_zone) {
+        if let Err(message) = crate::domain::calendar::Zone::parse(&stats.time_zone) {
             return Err(ConfigError::Env { name: "stats.time_zone", message });
         }
         if stats.min_group < 1 {

@@ -148,8 +148,8 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
 }
 
 /// The configured statistics time zone (checked when settings load).
-pub fn stats_zone(settings: &Settings) -> anyhow::Result<crate::stats::Zone> {
-    crate::stats::Zone::parse(&settings.stats.time_zone).map_err(anyhow::Error::msg)
+pub fn stats_zone(settings: &Settings) -> anyhow::Result<crate::domain::calendar::Zone> {
+    crate::domain::calendar::Zone::parse(&settings.stats.time_zone).map_err(anyhow::Error::msg)
 }
 
 /// Connects and migrates; the data folder must exist first for a SQLite file in it.

@@ -170,7 +170,7 @@ pub async fn coarse_schools(db: &Db, f: &Filter) -> DbResult<Vec<TotalsRow>> {
 /// the whole weeks left and day rows for the rest, so that a year is about 30 rows per
 /// group, not 365, and 30 days about 10.
 async fn sum_spans(db: &Db, table: &str, key: &str, cond: &str, from: i64, to: i64) -> DbResult<Vec<TotalsRow>> {
-    sum_totals(db, table, key, cond, &crate::stats::spans(from, to), &GROUP_TOTALS).await
+    sum_totals(db, table, key, cond, &crate::domain::calendar::spans(from, to), &GROUP_TOTALS).await
 }
 
 fn coarse_source(src: Coarse) -> (&'static str, String) {

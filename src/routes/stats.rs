@@ -16,7 +16,7 @@ use crate::routes::courses::html;
 use crate::startup::AppState;
 use crate::stats::html::{HtmlTable, Links};
 use crate::stats::view::{self, Dashboard, Groups};
-use crate::stats::{date_text, parse_date};
+use crate::domain::calendar::{date_text, parse_date};
 
 /// Longest range one dashboard covers.
 const MAX_DAYS: i64 = 731;

@@ -10,7 +10,7 @@ use crate::db::stats_read::{self, RollupRow};
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::startup::AppState;
-use crate::stats::date_text;
+use crate::domain::calendar::date_text;
 
 pub async fn api_region(state: web::Data<AppState>, scope: Scope, lang: Lang, query: web::Query<StatsQuery>) -> Result<HttpResponse, AppError> {
     pages::api(&state, &scope, Target::Region, &query, lang).await

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::{month_start, week_start};
+use crate::domain::calendar::{month_start, week_start};
 use crate::db::stats_write::{Cell, Measures, PresenceKey};
 
 /// Measures of a period, with its distinct learners and learner-days.

@@ -11,7 +11,7 @@ use rand::{Rng, SeedableRng};
 use serde::Serialize;
 
 use super::rollup::Recorder;
-use super::Zone;
+use crate::domain::calendar::Zone;
 use crate::db::{now_ms, stats_demo, Db};
 use crate::tracking::event::{Event, EventKind, Payload, Position, Reported};
 use crate::tracking::meta::{ItemMeta, Lookups};

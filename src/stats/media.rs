@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use super::Zone;
+use crate::domain::calendar::Zone;
 use crate::db::{now_ms, stats_write, Db};
 
 /// How often counted bytes are written out; a crash loses at most this much counting.

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use sqlx::AnyConnection;
 
 use super::coarse::Reach;
-use super::{month_start, week_start, Zone};
+use crate::domain::calendar::{month_start, week_start, Zone};
 use crate::db::stats_write::{self, Cell, Measures, PresenceKey};
 use crate::db::stats_totals;
 use crate::db::DbResult;

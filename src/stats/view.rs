@@ -10,7 +10,8 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::coarse::add;
-use super::{charts, date_text, month_start, week_start};
+use super::charts;
+use crate::domain::calendar::{date_text, month_start, week_start};
 use crate::db::stats_read::{self, Filter, GroupBy};
 use crate::db::stats_write::Measures;
 use crate::db::{Db, DbResult};

@@ -69,7 +69,7 @@ pub struct Tracker {
 
 impl Tracker {
     /// Starts the writer tasks; call from inside the Tokio runtime.
-    pub fn start(db: Db, allow_guests: bool, zone: crate::stats::Zone) -> Tracker {
+    pub fn start(db: Db, allow_guests: bool, zone: crate::domain::calendar::Zone) -> Tracker {
         let lookups = Arc::new(Lookups::default());
         let stats = Arc::new(crate::stats::rollup::Recorder::new(zone));
         let media = crate::stats::media::MediaTally::start(db.clone(), zone);

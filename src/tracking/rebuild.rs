@@ -12,7 +12,7 @@ use super::TrackError;
 use crate::db::progress::{self, EventRow};
 use crate::db::{progress_pending, stats_write};
 use crate::stats::rollup::Recorder;
-use crate::stats::Zone;
+use crate::domain::calendar::Zone;
 use crate::db::Db;
 
 #[derive(Debug, Clone, Serialize)]

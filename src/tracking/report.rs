@@ -133,7 +133,7 @@ pub fn csv_field(text: &str) -> String {
 pub fn format_utc(ms: i64) -> String {
     let secs = ms.div_euclid(1000);
     let (days, rest) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let (year, month, day) = crate::stats::civil(days);
+    let (year, month, day) = crate::domain::calendar::civil(days);
     format!("{year:04}-{month:02}-{day:02} {:02}:{:02}", rest / 3600, rest % 3600 / 60)
 }
 

@@ -131,7 +131,7 @@ async fn totals_equal_direct_counts_over_the_event_log_and_replays_count_once() 
 
     // Recomputing from the log gives identical numbers.
     let live = snapshot(&app).await;
-    let zone = courseware::stats::Zone::parse("Asia/Shanghai").unwrap();
+    let zone = courseware::domain::calendar::Zone::parse("Asia/Shanghai").unwrap();
     courseware::tracking::rebuild::rebuild(&app.db, &courseware::tracking::meta::Lookups::default(), zone).await.unwrap();
     assert_eq!(snapshot(&app).await, live, "stats rebuild changed the totals");
 }

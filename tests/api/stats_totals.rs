@@ -10,7 +10,7 @@ use crate::stats::{run_cli, snapshot};
 use courseware::db::stats_read::Filter;
 use courseware::db::{org, now_ms};
 use courseware::stats::view::{self, Groups};
-use courseware::stats::{month_start, next_month, Zone};
+use courseware::domain::calendar::{month_start, next_month, Zone};
 
 /// The dashboard as JSON (tables and totals; charts are drawn from the tables).
 async fn dashboard(app: &TestApp, filter: &Filter, groups: &Groups) -> Value {
