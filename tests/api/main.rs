@@ -24,4 +24,5 @@ mod stats_browser;
 mod stats_totals;
 mod teach;
 mod uploads;
+mod visibility;
 mod webdriver;
