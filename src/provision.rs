@@ -7,6 +7,7 @@ use crate::assets::DemoCourses;
 use crate::auth::password;
 use crate::config::Settings;
 use crate::db::{self, users, Db};
+use crate::domain::Visibility;
 use crate::packages::import::{self, Owner};
 use crate::storage::{BlobStore, FsBlobStore};
 
@@ -117,11 +118,13 @@ pub async fn import_demo_courses(db: &Db, store: &Arc<FsBlobStore>, settings: &S
             folders.insert(folder.to_string());
         }
     }
+    // The demo courses are there for everyone to try, guests included.
     let owner = Owner {
         key: "demo".into(),
         school_id: None,
         region_id: None,
         created_by: None,
+        visibility: Some(Visibility::Open),
     };
     for folder in folders {
         let path = staging.path().join(&folder);

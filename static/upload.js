@@ -57,6 +57,7 @@
     this.form = form;
     this.endpoint = form.dataset.endpoint;
     this.completeUrl = form.dataset.complete;
+    this.visibility = form.elements.visibility;
     this.csrf = form.elements.csrf_token ? form.elements.csrf_token.value : '';
     this.progress = document.getElementById('upload-progress');
     this.status = document.getElementById('upload-status');
@@ -186,7 +187,8 @@
     var res = await this.request(this.completeUrl, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', 'Accept': 'application/json', 'X-CSRF-Token': this.csrf },
-      body: JSON.stringify({ upload: id })
+      // An empty choice is left out: the server then applies its default.
+      body: JSON.stringify(this.visibility && this.visibility.value ? { upload: id, visibility: this.visibility.value } : { upload: id })
     });
     var body = await res.json().catch(function () { return {}; });
     if (body.redirect) window.location.assign(body.redirect);

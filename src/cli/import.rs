@@ -1,4 +1,5 @@
-//! `courseware import PATH... [--school CODE] [--json]`: the same import as the web upload.
+//! `courseware import PATH... [--school CODE] [--visibility WORD] [--json]`: the same import
+//! as the web upload.
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -6,11 +7,14 @@ use std::sync::Arc;
 
 use crate::config::Settings;
 use crate::db::org;
+use crate::domain::Visibility;
 use crate::packages::import::{import_path, ImportError, Owner, Progress};
 
 /// Imports every path; returns how many were rejected. One JSON object per line with
 /// `json`, otherwise a human summary; a progress bar on stderr when it is a terminal.
-pub async fn run(settings: &Settings, paths: &[PathBuf], school: Option<&str>, json: bool) -> anyhow::Result<usize> {
+/// `visibility` is checked before anything is opened, so a typo costs nothing.
+pub async fn run(settings: &Settings, paths: &[PathBuf], school: Option<&str>, visibility: Option<&str>, json: bool) -> anyhow::Result<usize> {
+    let visibility = visibility.map(Visibility::parse).transpose().map_err(anyhow::Error::msg)?;
     let db = super::open_db(settings).await?;
     let store = crate::provision::open_store(settings)?;
     let owner = match school {
@@ -18,9 +22,9 @@ pub async fn run(settings: &Settings, paths: &[PathBuf], school: Option<&str>, j
             let school = org::school_by_code(&db, code)
                 .await
                 .map_err(|_| anyhow::anyhow!("school {code} does not exist (add it with `courseware school add`)"))?;
-            Owner { key: format!("school:{}", school.id), school_id: Some(school.id), region_id: Some(school.region_id), created_by: None }
+            Owner::school(&school, None, visibility)
         }
-        None => Owner { key: "global".into(), school_id: None, region_id: None, created_by: None },
+        None => Owner::global(None, visibility),
     };
     let mut rejected = 0;
     for path in paths {

@@ -49,6 +49,11 @@ pub enum Command {
         /// Code of the school the courses belong to.
         #[arg(long)]
         school: Option<String>,
+        /// Who may see the courses: open, region, school or classes. Without it a new
+        /// course of a school is seen by that school only (one of no school: by everyone),
+        /// and a new version keeps its course's visibility.
+        #[arg(long)]
+        visibility: Option<String>,
         /// Print one JSON object per package.
         #[arg(long)]
         json: bool,
@@ -129,8 +134,8 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             db.pool.close().await;
             Ok(())
         }
-        Command::Import { paths, school, json } => {
-            let rejected = import::run(&settings, &paths, school.as_deref(), json).await?;
+        Command::Import { paths, school, visibility, json } => {
+            let rejected = import::run(&settings, &paths, school.as_deref(), visibility.as_deref(), json).await?;
             if rejected > 0 {
                 anyhow::bail!("{rejected} of {} packages were rejected", paths.len());
             }

@@ -1,6 +1,7 @@
 //! Courses, their immutable versions, the versions' files and items.
 
 use super::{blobs, now_ms, Db, DbError, DbResult};
+use crate::domain::Visibility;
 
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
 pub struct CourseRow {
@@ -61,6 +62,11 @@ pub struct NewVersion {
     pub metadata: String,
     pub warnings: String,
     pub created_by: Option<i64>,
+    /// Who may see the course if this version creates it.
+    pub visibility: Visibility,
+    /// For a new version of an existing course: keep the course's visibility rather than
+    /// setting `visibility` (the uploader did not choose one).
+    pub keep_visibility: bool,
     pub files: Vec<NewFile>,
     pub items: Vec<NewItem>,
 }
@@ -103,13 +109,14 @@ pub async fn insert_version(db: &Db, new: &NewVersion) -> DbResult<StoredVersion
     // writes can fail with "database is locked" instead of waiting for another writer.
     let (course_id,): (i64,) = sqlx::query_as(
         "INSERT INTO courses (owner_key, slug, school_id, title, title_en, description, description_en, \
-           subject, grade, format, created_at, updated_at, search_text, region_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13) \
+           subject, grade, format, created_at, updated_at, search_text, region_id, visibility) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, $14) \
          ON CONFLICT (owner_key, slug) DO UPDATE SET title = excluded.title, title_en = excluded.title_en, \
            search_text = excluded.search_text, \
            description = excluded.description, description_en = excluded.description_en, \
            subject = excluded.subject, grade = excluded.grade, format = excluded.format, \
-           updated_at = excluded.updated_at \
+           updated_at = excluded.updated_at, \
+           visibility = CASE WHEN $15 = 1 THEN courses.visibility ELSE excluded.visibility END \
          RETURNING id",
     )
     .bind(&new.owner_key)
@@ -125,6 +132,8 @@ pub async fn insert_version(db: &Db, new: &NewVersion) -> DbResult<StoredVersion
     .bind(now)
     .bind(search_text(new))
     .bind(new.region_id)
+    .bind(new.visibility.as_str())
+    .bind(new.keep_visibility as i64)
     .fetch_one(&mut *tx)
     .await?;
     let (version,): (i64,) = sqlx::query_as(
@@ -344,10 +353,10 @@ pub async fn managed(db: &Db, school_id: Option<i64>, all: bool) -> DbResult<Vec
     .await?)
 }
 
-pub async fn update_settings(db: &Db, course_id: i64, published: bool, visibility: &str) -> DbResult<()> {
+pub async fn update_settings(db: &Db, course_id: i64, published: bool, visibility: Visibility) -> DbResult<()> {
     sqlx::query("UPDATE courses SET published = $1, visibility = $2, updated_at = $3 WHERE id = $4")
         .bind(published as i64)
-        .bind(visibility)
+        .bind(visibility.as_str())
         .bind(now_ms())
         .bind(course_id)
         .execute(&db.pool)

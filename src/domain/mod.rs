@@ -47,6 +47,57 @@ impl fmt::Display for Role {
     }
 }
 
+/// Who may study a published course (see `auth::policy` for the rules of each).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Visibility {
+    /// Anyone, guests included where the site allows them.
+    Open,
+    /// The course's region and the regions below it.
+    Region,
+    /// The course's school.
+    School,
+    /// The classes the course is assigned to.
+    Classes,
+}
+
+impl Visibility {
+    pub const ALL: [Visibility; 4] = [Visibility::Open, Visibility::Region, Visibility::School, Visibility::Classes];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Visibility::Open => "open",
+            Visibility::Region => "region",
+            Visibility::School => "school",
+            Visibility::Classes => "classes",
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<Visibility, String> {
+        Visibility::ALL.into_iter().find(|v| v.as_str() == text).ok_or_else(|| {
+            format!("unknown visibility {text:?}: expected open, region, school or classes")
+        })
+    }
+
+    /// What a new course starts with when its uploader chose nothing: a school's course is
+    /// seen by its own school only, and wider sharing is an explicit choice. A course with
+    /// no school (an administrator's city-wide upload) has no narrower scope that anyone
+    /// could see, so it stays open.
+    pub fn initial(has_school: bool) -> Visibility {
+        if has_school {
+            Visibility::School
+        } else {
+            Visibility::Open
+        }
+    }
+}
+
+impl fmt::Display for Visibility {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A course slug: 1-64 characters of lowercase ASCII letters, digits and '-', not at the ends.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CourseSlug(String);
@@ -122,5 +173,16 @@ mod tests {
             assert_eq!(Role::parse(r).unwrap().as_str(), r);
         }
         assert!(Role::parse("root").unwrap_err().contains("root"));
+    }
+
+    #[test]
+    fn visibilities_round_trip_and_start_narrow() {
+        for v in Visibility::ALL {
+            assert_eq!(Visibility::parse(v.as_str()), Ok(v));
+        }
+        let err = Visibility::parse("public").unwrap_err();
+        assert!(err.contains("\"public\"") && err.contains("open, region, school or classes"), "{err}");
+        assert_eq!(Visibility::initial(true), Visibility::School);
+        assert_eq!(Visibility::initial(false), Visibility::Open);
     }
 }

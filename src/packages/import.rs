@@ -11,7 +11,8 @@ use super::{inspect, PackageError, PackageSource, ParsedPackage, Problem, ZipLim
 use crate::config::Limits;
 use crate::db::courses::{self, NewFile, NewItem, NewVersion};
 use crate::db::Db;
-use crate::domain::CourseSlug;
+use crate::db::org::SchoolRow;
+use crate::domain::{CourseSlug, Visibility};
 use crate::storage::{BlobId, BlobStore, Durability, FsBlobStore};
 
 /// Who a course belongs to: `key` scopes slugs ("demo", "school:12", "global").
@@ -22,6 +23,21 @@ pub struct Owner {
     /// The region a region-wide course is shared in (the school's region by default).
     pub region_id: Option<i64>,
     pub created_by: Option<i64>,
+    /// Who may see the course, as the uploader chose. `None`: a new course starts with
+    /// [`Visibility::initial`], and a new version of an existing course keeps the course's.
+    pub visibility: Option<Visibility>,
+}
+
+impl Owner {
+    /// A course of one school, shared (when wider) within the school's region.
+    pub fn school(school: &SchoolRow, created_by: Option<i64>, visibility: Option<Visibility>) -> Owner {
+        Owner { key: format!("school:{}", school.id), school_id: Some(school.id), region_id: Some(school.region_id), created_by, visibility }
+    }
+
+    /// A course of no school: an administrator's city-wide course.
+    pub fn global(created_by: Option<i64>, visibility: Option<Visibility>) -> Owner {
+        Owner { key: "global".into(), school_id: None, region_id: None, created_by, visibility }
+    }
 }
 
 /// Called with (bytes stored so far, total bytes) while files are copied into the store.
@@ -242,6 +258,8 @@ fn new_version(parsed: ParsedPackage, slug: CourseSlug, owner: &Owner, files: Ve
         metadata: parsed.metadata.to_string(),
         warnings: serde_json::to_string(&parsed.warnings).unwrap_or_else(|_| "[]".into()),
         created_by: owner.created_by,
+        visibility: owner.visibility.unwrap_or_else(|| Visibility::initial(owner.school_id.is_some())),
+        keep_visibility: owner.visibility.is_none(),
         files,
         items,
     }

@@ -16,6 +16,9 @@ pub struct UploadQuery {
     school: Option<String>,
     /// The package's file name, for titles of packages without a manifest.
     name: Option<String>,
+    /// Who may see the course: open, region, school or classes. Without it a new course is
+    /// seen by its school only, and a new version keeps its course's visibility.
+    visibility: Option<String>,
 }
 
 #[tracing::instrument(skip_all, fields(user = %user.0.username))]
@@ -27,7 +30,7 @@ pub async fn upload_package(
     body: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     let uploader = user.require(&[Role::Admin, Role::Teacher])?;
-    let owner = crate::routes::teach::owner_for(&state, uploader, query.school.as_deref()).await?;
+    let owner = crate::routes::teach::owner_for(&state, uploader, query.school.as_deref(), query.visibility.as_deref()).await?;
     let file = spool::to_temp_file(&state.settings, req.headers(), body).await?;
     let name = query.name.clone().unwrap_or_else(|| "package.zip".into());
     let report = import_path(&state.db, &state.store, file.path(), &name, &owner, &state.settings.limits, None).await?;

@@ -9,7 +9,7 @@ use crate::auth::policy::Scope;
 use crate::auth::session::{CurrentUser, SessionUser};
 use crate::db::courses::{self, CourseRow};
 use crate::db::{audit, org};
-use crate::domain::Role;
+use crate::domain::{Role, Visibility};
 use crate::error::AppError;
 use crate::packages::import::Owner;
 use crate::render::PageEnv;
@@ -18,8 +18,10 @@ use crate::routes::views::CourseView;
 use crate::startup::AppState;
 
 /// The owner of a package a user uploads: a teacher's school, or for an admin the school
-/// named by code (or no school: a city-wide course).
-pub async fn owner_for(state: &AppState, user: &SessionUser, school: Option<&str>) -> Result<Owner, AppError> {
+/// named by code (or no school: a city-wide course). `visibility` is the uploader's choice
+/// (`None` or empty: none made), refused unless it is one of [`Visibility`]'s words.
+pub async fn owner_for(state: &AppState, user: &SessionUser, school: Option<&str>, visibility: Option<&str>) -> Result<Owner, AppError> {
+    let visibility = visibility.filter(|v| !v.is_empty()).map(Visibility::parse).transpose().map_err(AppError::BadRequest)?;
     let school_row = match (user.role, school) {
         (Role::Teacher, _) => Some(org::school(&state.db, user.school_id.ok_or(AppError::Forbidden)?).await?),
         (Role::Admin, Some(code)) => Some(
@@ -31,8 +33,8 @@ pub async fn owner_for(state: &AppState, user: &SessionUser, school: Option<&str
         _ => return Err(AppError::Forbidden),
     };
     Ok(match school_row {
-        Some(s) => Owner { key: format!("school:{}", s.id), school_id: Some(s.id), region_id: Some(s.region_id), created_by: Some(user.id) },
-        None => Owner { key: "global".into(), school_id: None, region_id: None, created_by: Some(user.id) },
+        Some(s) => Owner::school(&s, Some(user.id), visibility),
+        None => Owner::global(Some(user.id), visibility),
     })
 }
 
@@ -85,9 +87,18 @@ pub async fn show_workbench(state: web::Data<AppState>, env: PageEnv, user: Curr
     Ok(html(state.renderer.render("teach/index.html", &env, &TeachPage { courses, classes })?))
 }
 
+#[derive(Serialize)]
+struct UploadPage {
+    visibilities: [Visibility; 4],
+    /// What a new course gets when the uploader leaves the choice empty.
+    initial: Visibility,
+}
+
 pub async fn show_upload(state: web::Data<AppState>, env: PageEnv, user: CurrentUser) -> Result<HttpResponse, AppError> {
-    require_teacher(&user)?;
-    Ok(html(state.renderer.render("teach/upload.html", &env, &())?))
+    let uploader = require_teacher(&user)?;
+    // The web form uploads to the teacher's school, or for an admin to no school.
+    let page = UploadPage { visibilities: Visibility::ALL, initial: Visibility::initial(uploader.role == Role::Teacher) };
+    Ok(html(state.renderer.render("teach/upload.html", &env, &page)?))
 }
 
 /// The course if the user may manage it; otherwise "not found" (ids reveal nothing).
@@ -112,10 +123,7 @@ pub async fn update_settings(
 ) -> Result<HttpResponse, AppError> {
     let course = managed_course(&state, &scope, *course_id).await?;
     let value = |key: &str| form.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
-    let visibility = match value("visibility").unwrap_or("") {
-        v @ ("open" | "region" | "school" | "classes") => v,
-        other => return Err(AppError::BadRequest(format!("unknown visibility {other:?}"))),
-    };
+    let visibility = Visibility::parse(value("visibility").unwrap_or("")).map_err(AppError::BadRequest)?;
     let published = value("published").is_some();
     let mut class_ids = Vec::new();
     for (_, v) in form.iter().filter(|(k, _)| k == "class") {

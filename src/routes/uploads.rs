@@ -48,6 +48,8 @@ pub async fn delete(req: HttpRequest, state: web::Data<AppState>, user: CurrentU
 #[derive(Deserialize)]
 pub struct CompleteForm {
     upload: String,
+    /// The uploader's choice of who may see the course; absent or empty: the default.
+    visibility: Option<String>,
 }
 
 /// Imports a finished upload into the teacher's school; the upload is removed either way,
@@ -55,8 +57,9 @@ pub struct CompleteForm {
 #[tracing::instrument(skip_all, fields(upload = %form.upload))]
 pub async fn complete(state: web::Data<AppState>, user: CurrentUser, form: web::Json<CompleteForm>) -> actix_web::Result<HttpResponse> {
     let uploader = uploader(&user)?;
+    // A bad visibility is refused before the upload is used up, so the form can be resent.
+    let owner = crate::routes::teach::owner_for(&state, uploader, None, form.visibility.as_deref()).await?;
     let done = state.uploads.take_completed(&form.upload, uploader.id).await?;
-    let owner = crate::routes::teach::owner_for(&state, uploader, None).await?;
     let name = done.metadata.get("filename").cloned().unwrap_or_else(|| "package.zip".into());
     let result = import_path(&state.db, &state.store, &done.path, &name, &owner, &state.settings.limits, None).await;
     let _ = state.uploads.remove(&form.upload, uploader.id).await;

@@ -147,7 +147,7 @@ async fn authorization_matrix() {
     // A course of school A1 assigned to class X only.
     let report: serde_json::Value = app.upload(tokens["teacher_a1"].as_ref().unwrap(), &fixtures_dir().join("imscc/latex.imscc")).await.json().await.unwrap();
     let course = report["course_id"].as_i64().unwrap();
-    courseware::db::courses::update_settings(&app.db, course, true, "classes").await.unwrap();
+    courseware::db::courses::update_settings(&app.db, course, true, courseware::domain::Visibility::Classes).await.unwrap();
     sqlx::query("INSERT INTO course_classes (course_id, class_id) VALUES ($1, $2)").bind(course).bind(class_x).execute(&app.db.pool).await.unwrap();
     let media = {
         let detail: serde_json::Value = app.client.get(app.url(&format!("/api/v1/courses/{course}"))).bearer_auth(tokens["teacher_a1"].as_ref().unwrap()).send().await.unwrap().json().await.unwrap();

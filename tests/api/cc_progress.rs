@@ -11,7 +11,7 @@ async fn common_cartridge_pages_links_and_files_are_lessons_tracked_like_native_
     let org = app.org().await;
     let teacher = app.add_user("t1", "teacher", Some(org.school_a1), Some(org.region_a)).await;
     let token = app.token_for(teacher).await;
-    let report: Value = app.upload(&token, &crate::helpers::fixtures_dir().join("imscc/canvas_cc_gem_course.imscc")).await.json().await.unwrap();
+    let report: Value = app.upload_with(&token, &crate::helpers::fixtures_dir().join("imscc/canvas_cc_gem_course.imscc"), "&visibility=open").await.json().await.unwrap();
     assert_eq!(report["format"], "imscc", "{report}");
     let course_id = report["course_id"].as_i64().unwrap();
     let s = learner(&app, "s1", Some(org.school_a1), Some(org.region_a)).await;

@@ -137,6 +137,16 @@ impl TestApp {
         self.get_json(&format!("/api/v1/courses/{id}")).await
     }
 
+    /// Runs the `courseware` binary over this app's data folder and database.
+    pub fn cli(&self, args: &[&str]) -> std::process::Output {
+        std::process::Command::new(env!("CARGO_BIN_EXE_courseware"))
+            .args(["--data-dir", self.data_dir.path().to_str().unwrap(), "--database-url", &self.settings.database_url])
+            .args(args)
+            .env("COURSEWARE_IMPORT_DEMO", "false")
+            .output()
+            .unwrap()
+    }
+
     /// Starts a second server over the same data folder and database, as a restart would.
     pub async fn restart(&self) -> Application {
         let state = courseware::cli::build_state(self.settings.clone()).await.expect("restart");
@@ -206,10 +216,15 @@ impl TestApp {
 
     /// Uploads a package file through the API with a Bearer token.
     pub async fn upload(&self, token: &str, path: &std::path::Path) -> reqwest::Response {
+        self.upload_with(token, path, "").await
+    }
+
+    /// Uploads a package file with more query fields, e.g. `&visibility=open`.
+    pub async fn upload_with(&self, token: &str, path: &std::path::Path, query: &str) -> reqwest::Response {
         let bytes = std::fs::read(path).unwrap();
         let name = path.file_name().unwrap().to_string_lossy().to_string();
         self.client
-            .post(self.url(&format!("/api/v1/packages?name={name}")))
+            .post(self.url(&format!("/api/v1/packages?name={name}{query}")))
             .bearer_auth(token)
             .header("content-type", "application/zip")
             .body(bytes)

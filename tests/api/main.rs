@@ -26,4 +26,5 @@ mod stats_browser;
 mod stats_totals;
 mod teach;
 mod uploads;
+mod visibility;
 mod webdriver;

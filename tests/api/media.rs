@@ -118,7 +118,7 @@ async fn a_learner_who_may_not_see_a_course_gets_no_page_no_url_and_no_byte() {
     let path = fixtures_dir().join("scorm12/golf-runtime-basic.zip");
     let report: serde_json::Value = app.upload(&token_t, &path).await.json().await.unwrap();
     let course_id = report["course_id"].as_i64().unwrap();
-    courseware::db::courses::update_settings(&app.db, course_id, true, "school").await.unwrap();
+    courseware::db::courses::update_settings(&app.db, course_id, true, courseware::domain::Visibility::School).await.unwrap();
     let api = format!("/api/v1/courses/{course_id}");
     let as_a: serde_json::Value = app.client.get(app.url(&api)).bearer_auth(app.token_for(student_a).await).send().await.unwrap().json().await.unwrap();
     let media = as_a["items"][0]["url"].as_str().unwrap().to_string();
@@ -129,7 +129,7 @@ async fn a_learner_who_may_not_see_a_course_gets_no_page_no_url_and_no_byte() {
     assert_eq!(list["total"], 0);
     assert_eq!(app.get(&format!("/courses/{course_id}")).await.status(), 404, "anonymous");
     // Unpublishing takes the course away from students, but not from its teacher.
-    courseware::db::courses::update_settings(&app.db, course_id, false, "school").await.unwrap();
+    courseware::db::courses::update_settings(&app.db, course_id, false, courseware::domain::Visibility::School).await.unwrap();
     let res = app.client.get(app.url(&api)).bearer_auth(app.token_for(student_a).await).send().await.unwrap();
     assert_eq!(res.status(), 404);
     let res = app.client.get(app.url(&api)).bearer_auth(&token_t).send().await.unwrap();

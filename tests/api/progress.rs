@@ -105,8 +105,8 @@ text = "插秧后田里保持一寸深的水，农民叫它什么水？"
 answer = ["寸水", "cun shui"]
 "#;
 
-/// A native course of school A1 (run `app.org()` first) with a video, a page and a quiz,
-/// imported by the CLI; returns the course as the API shows it.
+/// A native course of school A1 (run `app.org()` first), open to all, with a video, a page
+/// and a quiz, imported by the CLI; returns the course as the API shows it.
 pub async fn import_quiz_course(app: &TestApp) -> Value {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
@@ -144,7 +144,7 @@ file = "quiz/check.toml"
 "#,
     )
     .unwrap();
-    let report = crate::stats::run_cli(app, &["import", root.to_str().unwrap(), "--school", "A1", "--json"]);
+    let report = crate::stats::run_cli(app, &["import", root.to_str().unwrap(), "--school", "A1", "--visibility", "open", "--json"]);
     app.get_json(&format!("/api/v1/courses/{}", report["course_id"])).await
 }
 
@@ -256,7 +256,7 @@ async fn a_learner_cannot_post_progress_for_a_course_they_cannot_see() {
     let org = app.org().await;
     let course = import_quiz_course(&app).await;
     let (course_id, video) = (course["id"].as_i64().unwrap(), item_id(&course, "video"));
-    courseware::db::courses::update_settings(&app.db, course_id, true, "school").await.unwrap();
+    courseware::db::courses::update_settings(&app.db, course_id, true, courseware::domain::Visibility::School).await.unwrap();
     let inside = learner(&app, "a1-student", Some(org.school_a1), Some(org.region_a)).await;
     let outside = learner(&app, "b1-student", Some(org.school_b1), Some(org.region_b)).await;
     let t = now_ms() - 60_000;

@@ -85,7 +85,7 @@ async fn commits_are_validated_stored_and_limited_to_the_launched_session() {
 async fn other_learners_and_other_items_cannot_be_committed_to() {
     let app = spawn_app_with(Options { import_demo: false }).await;
     let course = scorm_course(&app, "scorm12/golf-runtime-basic.zip").await;
-    courseware::db::courses::update_settings(&app.db, course.id, true, "school").await.unwrap();
+    courseware::db::courses::update_settings(&app.db, course.id, true, courseware::domain::Visibility::School).await.unwrap();
     let csrf = app.login("s1").await;
     let (commit, launch) = open_sco(&app, &course).await;
     // A learner of another school cannot see the course: its SCO is "not found".

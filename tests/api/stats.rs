@@ -199,12 +199,7 @@ async fn media_bytes_served_are_counted_per_course_without_a_database_round_trip
 
 /// Runs the `courseware` CLI on the app's database; returns its JSON output.
 pub fn run_cli(app: &TestApp, args: &[&str]) -> Value {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_courseware"))
-        .args(["--data-dir", app.data_dir.path().to_str().unwrap(), "--database-url", &app.settings.database_url])
-        .args(args)
-        .env("COURSEWARE_IMPORT_DEMO", "false")
-        .output()
-        .unwrap();
+    let out = app.cli(args);
     assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice::<Value>(&out.stdout).unwrap()
 }

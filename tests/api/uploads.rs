@@ -101,6 +101,8 @@ async fn browser_upload_shows_progress_and_lands_on_the_new_course() {
     let package = fixtures_dir().join("scorm12/golf-multisco-onefilepersco.zip");
     let package = package.canonicalize().unwrap();
     browser.send_keys("input[type=file]", package.to_str().unwrap()).await;
+    // Shared with everyone, so that a guest finds it in the catalog below.
+    browser.eval("document.querySelector('#upload-form select[name=visibility]').value = 'open'; return true;").await;
     browser.eval("document.querySelector('#upload-form button[type=submit]').click(); return true;").await;
     assert!(browser.wait_for("location.pathname.startsWith('/courses/')", Duration::from_secs(60)).await, "landed on the course page");
     let seen: Vec<f64> = browser
