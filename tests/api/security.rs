@@ -39,7 +39,7 @@ pub async fn upload_open_course(app: &TestApp, username: &str, name: &str, zip: 
     let report: Value = res.json().await.unwrap();
     assert!(status.is_success(), "upload: {report}");
     let course_id = report["course_id"].as_i64().unwrap();
-    courseware::db::courses::update_settings(&app.db, course_id, true, "open").await.unwrap();
+    courseware::db::courses::update_settings(&app.db, course_id, true, courseware::domain::Visibility::Open).await.unwrap();
     let course: Value = app.client.get(app.url(&format!("/api/v1/courses/{course_id}"))).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
     let url = course["items"].as_array().unwrap().iter().find_map(|i| i["url"].as_str()).expect("an item with a media URL").to_string();
     let mut parts = url.trim_start_matches("/content/").splitn(3, '/');
