@@ -8,8 +8,7 @@ use actix_web::{web, HttpResponse, ResponseError};
 use serde::Serialize;
 
 use crate::db::DbError;
-use crate::render::PageEnv;
-use crate::startup::AppState;
+use crate::render::{PageEnv, Renderer};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -209,8 +208,8 @@ pub fn render_error_page<B: MessageBody + 'static>(
         message,
     };
     let html = req
-        .app_data::<web::Data<AppState>>()
-        .and_then(|state| state.renderer.render(template, &env, &page).ok())
+        .app_data::<web::Data<Renderer>>()
+        .and_then(|renderer| renderer.render(template, &env, &page).ok())
         .unwrap_or_else(|| format!("<!doctype html><title>{status}</title><h1>{status}</h1>"));
     let response = keep_headers(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(html));
     let response: HttpResponse<EitherBody<B, BoxBody>> = response.map_into_right_body();

@@ -20,12 +20,13 @@ pub struct AppState {
     pub settings: Settings,
     pub db: Db,
     pub store: Arc<FsBlobStore>,
-    pub renderer: Renderer,
+    /// Shared with the error pages, which are rendered outside any handler.
+    pub renderer: Arc<Renderer>,
     pub signer: MediaSigner,
     pub file_cache: crate::routes::file_cache::FileCache,
     pub uploads: crate::uploads::UploadStore,
     pub tracker: crate::tracking::Tracker,
-    pub tokens: crate::auth::session::TokenCache,
+    pub tokens: Arc<crate::auth::session::TokenCache>,
     /// Public origin of the content listener; set when it is bound (`Application::build`).
     pub content_origin: String,
 }
@@ -56,11 +57,21 @@ impl Application {
             }
         };
         let content_origin = state.content_origin.clone();
+        let auth = web::Data::new(crate::auth::AuthContext {
+            db: state.db.clone(),
+            tokens: Arc::clone(&state.tokens),
+            trusted_proxies: state.settings.trusted_proxies.clone(),
+            allow_guests: state.settings.allow_guests,
+        });
+        let renderer = web::Data::from(Arc::clone(&state.renderer));
         let state = web::Data::new(state);
         let content_state = state.clone();
+        let content_auth = auth.clone();
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
+                .app_data(auth.clone())
+                .app_data(renderer.clone())
                 .app_data(web::PathConfig::default().error_handler(|err, _| {
                     crate::error::AppError::BadRequest(err.to_string()).into()
                 }))
@@ -83,6 +94,7 @@ impl Application {
         let content = HttpServer::new(move || {
             App::new()
                 .app_data(content_state.clone())
+                .app_data(content_auth.clone())
                 .wrap(crate::telemetry::RequestSpan)
                 .wrap(from_fn(routes::security_headers::content_origin_headers))
                 .configure(routes::content_origin::configure)

@@ -18,8 +18,8 @@ use futures_util::StreamExt;
 
 use super::client::ClientInfo;
 use super::session::{clearing_cookies, resolve, Resolved};
+use super::AuthContext;
 use crate::error::AppError;
-use crate::startup::AppState;
 
 /// Largest urlencoded form body inspected for a token; forms here are small.
 const MAX_FORM_BYTES: usize = 1 << 20;
@@ -59,7 +59,7 @@ where
     fn call(&self, mut req: ServiceRequest) -> Self::Future {
         let service = Rc::clone(&self.service);
         Box::pin(async move {
-            let state = req.app_data::<web::Data<AppState>>().cloned().expect("AppState registered");
+            let state = req.app_data::<web::Data<AuthContext>>().cloned().expect("AuthContext registered");
             let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
             // Media carries its own signed grant and static assets need none: reading them
             // must not cost a session lookup (a video is hundreds of range requests).
@@ -67,7 +67,7 @@ where
                 req.extensions_mut().insert(Resolved(None));
                 return service.call(req).await;
             }
-            let client = ClientInfo::of(req.request(), &state.settings.trusted_proxies);
+            let client = ClientInfo::of(req.request(), &state.trusted_proxies);
             let resolution = resolve(&state.db, &state.tokens, req.request(), client.https).await?;
             let user = resolution.user;
             if unsafe_method {

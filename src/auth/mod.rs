@@ -8,3 +8,15 @@ pub mod policy;
 pub mod roster;
 pub mod password;
 pub mod session;
+
+use std::sync::Arc;
+
+/// What the sign-in middleware and the policy extractor need of the application, registered
+/// as app data where the app is assembled (`startup`), so that `auth` knows nothing above it.
+#[derive(Clone)]
+pub struct AuthContext {
+    pub db: crate::db::Db,
+    pub tokens: Arc<session::TokenCache>,
+    pub trusted_proxies: crate::config::TrustedProxies,
+    pub allow_guests: bool,
+}

@@ -159,10 +159,10 @@ impl actix_web::FromRequest for Scope {
     fn from_request(req: &actix_web::HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
         use actix_web::HttpMessage;
         let user = req.extensions().get::<super::session::Resolved>().and_then(|r| r.0.clone());
-        let state = req.app_data::<actix_web::web::Data<crate::startup::AppState>>().cloned();
+        let auth = req.app_data::<actix_web::web::Data<super::AuthContext>>().cloned();
         Box::pin(async move {
-            let state = state.expect("AppState registered");
-            Ok(Scope::load(&state.db, user, state.settings.allow_guests).await?)
+            let auth = auth.expect("AuthContext registered");
+            Ok(Scope::load(&auth.db, user, auth.allow_guests).await?)
         })
     }
 }

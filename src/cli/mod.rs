@@ -171,7 +171,7 @@ pub async fn build_state(settings: Settings) -> anyhow::Result<startup::AppState
     let store = provision::open_store(&settings)?;
     provision::ensure_admin(&db, settings.admin_password.clone()).await?;
     provision::import_demo_courses(&db, &store, &settings).await?;
-    let renderer = render::Renderer::new(settings.templates_dir.as_deref())?;
+    let renderer = std::sync::Arc::new(render::Renderer::new(settings.templates_dir.as_deref())?);
     let signer = provision::media_signer(&db).await?;
     let uploads = provision::open_uploads(&settings).await?;
     let tracker = crate::tracking::Tracker::start(db.clone(), settings.allow_guests, stats_zone(&settings)?);
