@@ -167,7 +167,9 @@ impl PackageDir {
             declared: Some(max_bytes),
             compressed: u64::MAX,
             limits: &self.limits,
-            already: 0,
+            // Reading a manifest is not counted: a file on disk is read, not inflated.
+            inflated: &Cell::new(0),
+            archive_len: u64::MAX,
         };
         match meter.copy(file, &mut out) {
             Ok(_) => Ok(out),
@@ -189,13 +191,10 @@ impl PackageDir {
             declared: None,
             compressed: u64::MAX,
             limits: &self.limits,
-            already: self.inflated.get(),
+            inflated: &self.inflated,
+            archive_len: u64::MAX,
         };
-        let result = meter.copy(file, out);
-        if let Ok((n, _)) = &result {
-            self.inflated.set(self.inflated.get() + n);
-        }
-        result
+        meter.copy(file, out)
     }
 
     /// Opens a listed file, re-checking that it still resolves inside the root: the folder

@@ -10,6 +10,7 @@ const EOCD_SIG: u32 = 0x0605_4b50;
 const ZIP64_LOCATOR_SIG: u32 = 0x0706_4b50;
 const ZIP64_EOCD_SIG: u32 = 0x0606_4b50;
 const CENTRAL_SIG: u32 = 0x0201_4b50;
+const LOCAL_SIG: u32 = 0x0403_4b50;
 
 /// One central-directory record, undecoded.
 #[derive(Debug, Clone)]
@@ -24,6 +25,8 @@ pub(super) struct CdEntry {
     pub external_attr: u32,
     pub compressed_size: u64,
     pub uncompressed_size: u64,
+    /// Where the entry's local header starts in the file (a self-extractor's stub included).
+    pub local_header_offset: u64,
 }
 
 impl CdEntry {
@@ -153,9 +156,53 @@ pub(super) fn read_central_directory(
     let mut reader = BufReader::new(file.take(cd_size));
     let mut entries = Vec::with_capacity(total as usize);
     for n in 0..total {
-        entries.push(read_record(&mut reader, n)?);
+        let mut entry = read_record(&mut reader, n)?;
+        entry.local_header_offset = entry.local_header_offset.saturating_add(shift);
+        entries.push(entry);
     }
     Ok(entries)
+}
+
+/// The bytes an entry occupies: its local header (whose name and extra field may differ
+/// in length from the central record's) and its compressed data.
+pub(super) fn entry_span(file: &mut File, entry: &CdEntry) -> Result<std::ops::Range<u64>, CdError> {
+    let at = entry.local_header_offset;
+    let missing = || corrupt("is truncated or corrupt: an entry's local header is missing");
+    let mut header = [0u8; 30];
+    file.seek(SeekFrom::Start(at))
+        .and_then(|_| file.read_exact(&mut header))
+        .map_err(|_| missing())?;
+    if le32(&header, 0) != LOCAL_SIG {
+        return Err(missing());
+    }
+    let data_at = at + 30 + le16(&header, 26) as u64 + le16(&header, 28) as u64;
+    let end = data_at
+        .checked_add(entry.compressed_size)
+        .ok_or_else(|| corrupt("is corrupt: impossible entry size"))?;
+    Ok(at..end)
+}
+
+/// Pairs `(earlier, later)` of indexes into `spans` whose byte ranges overlap: `later`
+/// starts inside `earlier`. An honest archive has none; a zip bomb by overlap (many records
+/// pointing at one entry's data, or entries nested in each other's data) is made of them.
+pub(super) fn overlaps(spans: &[std::ops::Range<u64>]) -> Vec<(usize, usize)> {
+    let mut order: Vec<usize> = (0..spans.len()).collect();
+    order.sort_by_key(|&i| (spans[i].start, std::cmp::Reverse(spans[i].end)));
+    let mut found = Vec::new();
+    // The entry reaching furthest so far: any later start before its end overlaps it.
+    let mut furthest: Option<usize> = None;
+    for i in order {
+        match furthest {
+            Some(f) if spans[i].start < spans[f].end => {
+                found.push((f, i));
+                if spans[i].end > spans[f].end {
+                    furthest = Some(i);
+                }
+            }
+            _ => furthest = Some(i),
+        }
+    }
+    found
 }
 
 fn read_record(reader: &mut impl Read, n: u64) -> Result<CdEntry, CdError> {
@@ -188,6 +235,7 @@ fn read_record(reader: &mut impl Read, n: u64) -> Result<CdEntry, CdError> {
         external_attr: le32(&fixed, 38),
         compressed_size: le32(&fixed, 20) as u64,
         uncompressed_size: le32(&fixed, 24) as u64,
+        local_header_offset: le32(&fixed, 42) as u64,
         raw_name,
     };
     read_extra_fields(&mut entry, extra);
@@ -202,14 +250,13 @@ fn read_extra_fields(entry: &mut CdEntry, mut extra: &[u8]) {
         };
         match id {
             0x0001 => {
-                // Zip64 sizes appear only for the fields saturated in the fixed record, in this order.
+                // Zip64 values appear only for the fields saturated in the fixed record, in this order.
                 let mut at = 0;
-                if entry.uncompressed_size == 0xFFFF_FFFF && body.len() >= at + 8 {
-                    entry.uncompressed_size = le64(body, at);
-                    at += 8;
-                }
-                if entry.compressed_size == 0xFFFF_FFFF && body.len() >= at + 8 {
-                    entry.compressed_size = le64(body, at);
+                for field in [&mut entry.uncompressed_size, &mut entry.compressed_size, &mut entry.local_header_offset] {
+                    if *field == 0xFFFF_FFFF && body.len() >= at + 8 {
+                        *field = le64(body, at);
+                        at += 8;
+                    }
                 }
             }
             // Only trust a Unicode name that was written for this very raw name.
@@ -258,6 +305,7 @@ mod tests {
             external_attr: 0o120777 << 16,
             compressed_size: 0,
             uncompressed_size: 0,
+            local_header_offset: 0,
         };
         assert!(e.is_symlink());
         e.external_attr = 0o100644 << 16;
@@ -265,5 +313,16 @@ mod tests {
         e.made_by_host = 0;
         e.external_attr = 0x20; // DOS archive bit only
         assert!(!e.is_symlink());
+    }
+
+    #[test]
+    fn overlapping_spans_are_found_and_neighbours_are_not() {
+        // Back to back, as an honest archive lays entries out.
+        assert!(overlaps(&[0..100, 100..250, 250..251]).is_empty());
+        // Two records at one offset, whatever order they are listed in.
+        assert_eq!(overlaps(&[100..200, 0..100, 100..200]), vec![(0, 2)]);
+        // One entry's data holding the next entries (nested), and a partial overlap.
+        assert_eq!(overlaps(&[0..1000, 40..900, 60..800]), vec![(0, 1), (0, 2)]);
+        assert_eq!(overlaps(&[0..100, 90..300, 250..400]), vec![(0, 1), (1, 2)]);
     }
 }

@@ -10,12 +10,15 @@ use sha2::{Digest, Sha256};
 use zip::ZipArchive;
 
 use super::names::{decode_zip_name, normalise_entry};
-use super::zipcd::{read_central_directory, CdEntry, CdError};
+use super::zipcd::{entry_span, overlaps, read_central_directory, CdEntry, CdError};
 use super::{PackageError, Problem};
 
 /// Below this many inflated bytes an entry is never called a bomb: small files compress wildly
 /// (a 10 KiB run of spaces) and cannot hurt.
 const RATIO_GRACE: u64 = 1 << 20;
+/// Below this many inflated bytes a whole package is never called a bomb: the ratio of
+/// everything inflated to the archive's size is only checked past it.
+const PACKAGE_RATIO_GRACE: u64 = 16 << 20;
 /// Reading more problems than this helps nobody; the rest is summarised in one line.
 const MAX_REPORTED: usize = 50;
 
@@ -26,7 +29,8 @@ pub struct ZipLimits {
     pub max_entries: usize,
     /// Bytes inflated over the whole package, counted as they come out of the decompressor.
     pub max_total_uncompressed: u64,
-    /// Inflated:compressed per entry, enforced once an entry passes 1 MiB inflated.
+    /// Inflated:compressed per entry, enforced once an entry passes 1 MiB inflated; and
+    /// everything inflated so far to the archive's size, once that passes 16 MiB.
     pub max_ratio: u64,
     /// Bytes of one entry name after decoding.
     pub max_entry_name_len: usize,
@@ -62,7 +66,9 @@ pub struct PackageZip {
     compressed: Vec<u64>,
     by_name: HashMap<String, usize>,
     limits: ZipLimits,
+    /// Bytes that came out of the decompressor so far, manifests and failed copies included.
     inflated: Cell<u64>,
+    archive_len: u64,
 }
 
 impl std::fmt::Debug for PackageZip {
@@ -78,7 +84,8 @@ impl std::fmt::Debug for PackageZip {
 ///
 /// Refused: zip slip (`..`, absolute paths, drive letters), symlinks, duplicate names,
 /// encrypted entries, compression other than stored/deflate, more than `max_entries`,
-/// header claims beyond the size or ratio limits, and archives that are truncated or corrupt.
+/// header claims beyond the size or ratio limits, entries that overlap (share bytes), and
+/// archives that are truncated or corrupt.
 pub fn open_package(path: &Path, limits: &ZipLimits) -> Result<PackageZip, Vec<Problem>> {
     let label = path
         .file_name()
@@ -122,6 +129,8 @@ pub fn open_package(path: &Path, limits: &ZipLimits) -> Result<PackageZip, Vec<P
     if !problems.is_empty() {
         return Err(summarise(problems, &label));
     }
+    refuse_overlaps(&mut file, &kept).map_err(archive_problem)?;
+    let archive_len = file.metadata().map(|m| m.len()).unwrap_or(u64::MAX);
 
     let archive = ZipArchive::new(file)
         .map_err(|e| archive_problem(format!("the archive is corrupt: {e}")))?;
@@ -152,7 +161,31 @@ pub fn open_package(path: &Path, limits: &ZipLimits) -> Result<PackageZip, Vec<P
         by_name,
         limits: limits.clone(),
         inflated: Cell::new(0),
+        archive_len,
     })
+}
+
+/// Every stored file must have bytes of its own: records that point into the same bytes
+/// would make us inflate them again and again (a zip bomb by overlap).
+fn refuse_overlaps(file: &mut File, kept: &[(usize, String, &CdEntry)]) -> Result<(), String> {
+    let mut spans = Vec::with_capacity(kept.len());
+    for (_, _, rec) in kept {
+        spans.push(entry_span(file, rec).map_err(|e| match e {
+            CdError::Corrupt(msg) => format!("the archive {msg}"),
+            CdError::TooManyEntries(n) => format!("the archive has {n} entries"),
+        })?);
+    }
+    let found = overlaps(&spans);
+    let Some(&(first, second)) = found.first() else {
+        return Ok(());
+    };
+    Err(format!(
+        "the archive has overlapping entries: {} of its records point into bytes that another entry also uses \
+         (e.g. {:?} and {:?}), so the same data would be inflated more than once; refusing a likely zip bomb",
+        found.len(),
+        kept[first].1,
+        kept[second].1
+    ))
 }
 
 /// Checks one record; `Ok(None)` for directories, which carry nothing to store.
@@ -218,7 +251,8 @@ impl PackageZip {
         &self.entries
     }
 
-    /// Reads a whole entry of at most `max_bytes` (manifests). Does not count towards the package total.
+    /// Reads a whole entry of at most `max_bytes` (manifests). Counts towards the package
+    /// total like any inflation: a package that makes us read it more often pays for it.
     pub fn read_small(&self, name: &str, max_bytes: u64) -> Result<Vec<u8>, Problem> {
         let pos = self.position(name)?;
         let entry = &self.entries[pos];
@@ -229,13 +263,7 @@ impl PackageZip {
             ));
         }
         let mut out = Vec::with_capacity(entry.size as usize);
-        let meter = Meter {
-            name,
-            declared: Some(entry.size),
-            compressed: self.compressed[pos],
-            limits: &self.limits,
-            already: 0,
-        };
+        let meter = self.meter(name, pos);
         let mut archive = self.archive()?;
         let reader = archive
             .by_index(entry.index)
@@ -259,22 +287,23 @@ impl PackageZip {
     ) -> Result<(u64, [u8; 32]), PackageError> {
         let pos = self.position(name)?;
         let entry = &self.entries[pos];
-        let meter = Meter {
-            name,
-            declared: Some(entry.size),
-            compressed: self.compressed[pos],
-            limits: &self.limits,
-            already: self.inflated.get(),
-        };
+        let meter = self.meter(name, pos);
         let mut archive = self.archive()?;
         let reader = archive
             .by_index(entry.index)
             .map_err(|e| corrupt_entry(name, e))?;
-        let result = meter.copy(reader, out);
-        if let Ok((n, _)) = &result {
-            self.inflated.set(self.inflated.get() + n);
+        meter.copy(reader, out)
+    }
+
+    fn meter<'a>(&'a self, name: &'a str, pos: usize) -> Meter<'a> {
+        Meter {
+            name,
+            declared: Some(self.entries[pos].size),
+            compressed: self.compressed[pos],
+            limits: &self.limits,
+            inflated: &self.inflated,
+            archive_len: self.archive_len,
         }
-        result
     }
 
     /// The archive reader; refused rather than panicking if a sink re-enters this package.
@@ -306,8 +335,11 @@ pub(super) struct Meter<'a> {
     pub declared: Option<u64>,
     pub compressed: u64,
     pub limits: &'a ZipLimits,
-    /// Bytes already inflated from this package before this entry.
-    pub already: u64,
+    /// Bytes inflated from this package so far, counted as they come out (this entry's too,
+    /// whether or not its copy succeeds): the limits hold what we did, not what headers say.
+    pub inflated: &'a Cell<u64>,
+    /// The archive's size on disk; `u64::MAX` for folders, which inflate nothing.
+    pub archive_len: u64,
 }
 
 impl Meter<'_> {
@@ -327,6 +359,7 @@ impl Meter<'_> {
                 Err(e) => return Err(corrupt_entry(self.name, e).into()),
             };
             written += n as u64;
+            self.inflated.set(self.inflated.get().saturating_add(n as u64));
             self.check(written)?;
             hasher.update(&buf[..n]);
             out.write_all(&buf[..n])
@@ -354,10 +387,17 @@ impl Meter<'_> {
                 self.limits.max_ratio, self.compressed
             ));
         }
-        if self.already + written > self.limits.max_total_uncompressed {
+        let total = self.inflated.get();
+        if total > self.limits.max_total_uncompressed {
             return refuse(format!(
                 "package inflates past {} bytes in total; refusing it",
                 self.limits.max_total_uncompressed
+            ));
+        }
+        if total > PACKAGE_RATIO_GRACE && total / self.archive_len.max(1) > self.limits.max_ratio {
+            return refuse(format!(
+                "package inflates at a ratio over {}:1 of its {} bytes in total; refusing a likely zip bomb",
+                self.limits.max_ratio, self.archive_len
             ));
         }
         Ok(())

@@ -126,6 +126,60 @@ async fn hostile_upload_is_refused_and_the_server_stays_up() {
     assert!(!dir.path().parent().unwrap().join("evil.html").exists());
 }
 
+/// A zip bomb by overlap: `copies` central-directory records, all pointing at one stored
+/// entry of `size` bytes, so that its bytes would be inflated `copies` times.
+fn overlapping_zip(copies: usize, size: usize) -> Vec<u8> {
+    use std::io::Write;
+    let data: Vec<u8> = (0..size as u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
+    let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    w.start_file("index.html", stored).unwrap();
+    w.write_all(b"<title>x</title>").unwrap();
+    w.start_file("m0000.bin", stored).unwrap();
+    w.write_all(&data).unwrap();
+    let bytes = w.finish().unwrap().into_inner();
+    let eocd = bytes.len() - 22;
+    let cd_offset = u32::from_le_bytes(bytes[eocd + 16..eocd + 20].try_into().unwrap()) as usize;
+    let records = &bytes[cd_offset..eocd];
+    let second = records.windows(9).position(|w| w == b"m0000.bin").unwrap() - 46;
+    let mut out = bytes[..cd_offset + second].to_vec();
+    for i in 0..copies {
+        let mut record = records[second..].to_vec();
+        record[46..55].copy_from_slice(format!("m{i:04}.bin").as_bytes());
+        out.extend(record);
+    }
+    let mut end = bytes[eocd..].to_vec();
+    let total = (copies as u16 + 1).to_le_bytes();
+    end[8..10].copy_from_slice(&total);
+    end[10..12].copy_from_slice(&total);
+    end[12..16].copy_from_slice(&((out.len() - cd_offset) as u32).to_le_bytes());
+    out.extend(end);
+    out
+}
+
+#[tokio::test]
+async fn a_zip_whose_records_all_point_at_one_entry_is_refused_and_nothing_is_stored() {
+    let app = spawn_app_with(Options { import_demo: false }).await;
+    let admin = courseware::db::users::find_by_username(&app.db, "admin").await.unwrap().unwrap();
+    let token = app.token_for(admin.id).await;
+    let dir = tempfile::tempdir().unwrap();
+    let bomb = dir.path().join("overlap.zip");
+    std::fs::write(&bomb, overlapping_zip(1000, 8 << 20)).unwrap();
+    let blobs = app.data_dir.path().join("blobs");
+    let before = count_files(&blobs);
+
+    let res = app.upload(&token, &bomb).await;
+    assert_eq!(res.status(), 422);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["code"], "package_rejected");
+    let text = body.to_string();
+    assert!(text.contains("overlapping entries") && text.contains("zip bomb"), "the problem is named: {text}");
+    assert_eq!(count_files(&blobs), before, "no blob written");
+    let list: serde_json::Value = app.client.get(app.url("/api/v1/courses")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    assert_eq!(list["total"], 0, "no course: {list}");
+    assert_eq!(app.get("/healthz").await.status(), 200);
+}
+
 #[tokio::test]
 async fn students_and_anonymous_users_cannot_upload() {
     let app = spawn_app_with(Options { import_demo: false }).await;

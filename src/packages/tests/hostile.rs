@@ -304,3 +304,52 @@ fn gbk_names_without_the_utf8_flag_are_decoded() {
         b"<title>x</title>"
     );
 }
+
+/// Points the central record of `name` at `offset` (its local header offset, at +42).
+fn point_record_at(bytes: &mut [u8], name: &[u8], offset: u32) {
+    let c = central(bytes);
+    let at = c + bytes[c..]
+        .windows(name.len())
+        .position(|w| w == name)
+        .expect("name in the central directory")
+        - 46;
+    bytes[at + 42..at + 46].copy_from_slice(&offset.to_le_bytes());
+}
+
+#[test]
+fn two_records_pointing_at_one_entry_are_refused() {
+    let mut bytes = zip_bytes(&[("a.bin", &[7u8; 4096]), ("b.bin", &[8u8; 4096])]);
+    point_record_at(&mut bytes, b"b.bin", 0);
+    let errs = open_err(&bytes);
+    assert_eq!(errs.len(), 1, "{}", show(&errs));
+    assert!(
+        errs[0].message.contains("overlapping entries") && errs[0].message.contains("\"a.bin\" and \"b.bin\""),
+        "{}",
+        errs[0]
+    );
+}
+
+#[test]
+fn an_entry_hidden_inside_another_entry_is_refused() {
+    // b.bin's local header and data, stored again as the data of a.bin; b.bin's record then
+    // points into a.bin, so its bytes would be read twice.
+    let inner = zip_bytes(&[("b.bin", b"hello")]);
+    let inner_local = &inner[..central(&inner)];
+    let mut bytes = zip_bytes(&[("a.bin", inner_local), ("b.bin", b"hello")]);
+    let hidden = bytes.windows(inner_local.len()).position(|w| w == inner_local).unwrap();
+    assert!(hidden > 0, "inside a.bin's data, not at the start of the file");
+    point_record_at(&mut bytes, b"b.bin", hidden as u32);
+    let errs = open_err(&bytes);
+    assert!(errs[0].message.contains("overlapping entries"), "{}", show(&errs));
+    // Untouched, the same two entries open fine: neighbours do not overlap.
+    let honest = zip_bytes(&[("a.bin", inner_local), ("b.bin", b"hello")]);
+    assert!(open_package(write_temp(&honest).path(), &ZipLimits::default()).is_ok());
+}
+
+#[test]
+fn a_record_pointing_at_no_local_header_is_refused() {
+    let mut bytes = zip_bytes(&[("a.bin", &[7u8; 100]), ("b.bin", &[8u8; 100])]);
+    point_record_at(&mut bytes, b"b.bin", 40);
+    let errs = open_err(&bytes);
+    assert!(errs[0].message.contains("local header is missing"), "{}", show(&errs));
+}
