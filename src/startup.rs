@@ -10,7 +10,7 @@ use actix_web::{web, App, HttpServer};
 use crate::auth::media_token::MediaSigner;
 use crate::config::Settings;
 use crate::db::Db;
-use crate::error::render_error_page;
+use crate::routes::error_pages::render_error_page;
 use crate::render::Renderer;
 use crate::routes;
 use crate::storage::FsBlobStore;

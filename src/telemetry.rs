@@ -114,3 +114,18 @@ mod tests {
         assert_eq!(normalized("//").as_deref(), Some("/"));
     }
 }
+
+/// Formats an error with all its causes on one line, for logs and CLI messages.
+pub fn cause_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = err.to_string();
+    let mut source = err.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = s.source();
+    }
+    out
+}

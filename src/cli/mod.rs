@@ -1,6 +1,7 @@
 //! Command-line interface: parses arguments and runs one command; every failure becomes
 //! one clear line on stderr and a non-zero exit code.
 
+mod demo_data;
 mod gc;
 mod import;
 mod org;
@@ -14,7 +15,7 @@ use clap::{Parser, Subcommand};
 
 use crate::config::{Overrides, Settings};
 use crate::db::Db;
-use crate::error::cause_chain;
+use crate::telemetry::cause_chain;
 use crate::{provision, render, startup, telemetry};
 
 #[derive(Debug, Parser)]

@@ -3,7 +3,7 @@
 use clap::{Args, Subcommand};
 
 use crate::config::Settings;
-use crate::stats::demo::{generate, DemoPlan};
+use super::demo_data::{generate, DemoPlan};
 use crate::tracking::meta::Lookups;
 use crate::tracking::rebuild::rebuild;
 

@@ -2,7 +2,7 @@
 //! `stats_active`, `stats_media`), never the event log, and is bounded by a date range and
 //! the reader's schools, which the indexes on (school_id, day) serve.
 
-use super::stats_write::Measures;
+use crate::domain::usage::Measures;
 use super::{Db, DbResult};
 
 /// What a dashboard covers. Ids are integers from the database or the URL (parsed as

@@ -8,7 +8,7 @@ use sqlx::AnyConnection;
 use super::multirow::{chunks, Marks};
 use super::progress_pg::{arrays_json, insert_from_arrays};
 use super::DbResult;
-use crate::stats::coarse::{Coarse, Reach, Totals};
+use crate::domain::usage::{Coarse, Reach, Totals};
 
 const MEASURES: [&str; 11] = [
     "events",

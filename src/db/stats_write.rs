@@ -8,41 +8,7 @@ use sqlx::AnyConnection;
 use super::multirow::{chunks, Marks};
 use super::progress_pg::{arrays_json, insert_from_arrays};
 use super::{Db, DbResult};
-use crate::stats::coarse::Coarse;
-use crate::stats::rollup::Additions;
-
-/// One row of `stats_daily`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Cell {
-    pub day: i64,
-    pub school_id: i64,
-    pub class_id: i64,
-    pub course_id: i64,
-}
-
-/// The additive measures of a cell (see the 0006 migration).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Measures {
-    pub events: i64,
-    pub sessions: i64,
-    pub study_ms: i64,
-    pub video_ms: i64,
-    pub started: i64,
-    pub items_completed: i64,
-    pub courses_completed: i64,
-    pub score_centi_sum: i64,
-    pub score_count: i64,
-}
-
-/// "This learner was counted in this period (for this course, 0: any)".
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct PresenceKey {
-    /// b'd', b'w', b'm' or b'a' (ever).
-    pub period: u8,
-    pub start: i64,
-    pub user_id: i64,
-    pub course_id: i64,
-}
+use crate::domain::usage::{Additions, Cell, Coarse, Measures, PresenceKey};
 
 /// Stores a batch's additions. Keys and rows go in sorted order, so that concurrent
 /// writers (Postgres) take row locks in the same order and cannot deadlock on them.

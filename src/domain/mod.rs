@@ -1,7 +1,9 @@
 //! Small types that parse on the way in, so the rest of the code never re-checks them.
 
 pub mod calendar;
+pub mod package;
 pub mod quiz;
+pub mod usage;
 
 use std::fmt;
 

@@ -111,7 +111,7 @@ pub async fn import_path(
     if stored.version > 1 {
         let lookups = crate::tracking::meta::Lookups::default();
         if let Err(e) = crate::tracking::rebuild::refresh_course(db, &lookups, stored.course_id).await {
-            tracing::warn!(error = %crate::error::cause_chain(&e), course_id = stored.course_id, "progress refresh failed");
+            tracing::warn!(error = %crate::telemetry::cause_chain(&e), course_id = stored.course_id, "progress refresh failed");
         }
     }
     Ok(ImportReport {
@@ -262,5 +262,14 @@ fn new_version(parsed: ParsedPackage, slug: CourseSlug, owner: &Owner, files: Ve
         keep_visibility: owner.visibility.is_none(),
         files,
         items,
+    }
+}
+
+impl From<ImportError> for crate::error::AppError {
+    fn from(err: ImportError) -> Self {
+        match err {
+            ImportError::Rejected(problems) => crate::error::AppError::Rejected(problems),
+            ImportError::Internal(e) => crate::error::AppError::Internal(e),
+        }
     }
 }

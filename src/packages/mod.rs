@@ -24,7 +24,6 @@ mod zipread;
 #[cfg(test)]
 mod tests;
 
-use std::fmt;
 
 use serde::Serialize;
 
@@ -85,45 +84,9 @@ impl std::str::FromStr for PackageFormat {
     }
 }
 
-/// One thing wrong with (or worth telling about) a package, located as precisely as we can.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Problem {
-    /// Path inside the package, the archive's own name for archive-level faults, or "" for the package as a whole.
-    pub file: String,
-    /// 1-based line in `file`, where the fault has one.
-    pub line: Option<u32>,
-    pub message: String,
-}
-
-impl Problem {
-    pub fn new(file: impl Into<String>, message: impl Into<String>) -> Self {
-        Problem {
-            file: file.into(),
-            line: None,
-            message: message.into(),
-        }
-    }
-
-    pub fn at(file: impl Into<String>, line: u32, message: impl Into<String>) -> Self {
-        Problem {
-            file: file.into(),
-            line: Some(line),
-            message: message.into(),
-        }
-    }
-}
-
-impl fmt::Display for Problem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.line {
-            Some(line) => write!(f, "{}:{}: {}", self.file, line, self.message),
-            None if self.file.is_empty() => f.write_str(&self.message),
-            None => write!(f, "{}: {}", self.file, self.message),
-        }
-    }
-}
-
-impl std::error::Error for Problem {}
+// `Problem` is a domain type (the web edge's error carries a list of them); re-exported
+// here because every parser of this module speaks of it.
+pub use crate::domain::package::Problem;
 
 /// The error type of this layer for operations that can also fail on our side.
 #[derive(Debug, thiserror::Error)]

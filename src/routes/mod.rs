@@ -9,6 +9,7 @@ mod class_progress;
 mod cmi5;
 pub mod content;
 pub mod content_origin;
+pub mod error_pages;
 mod courses;
 pub mod file_cache;
 mod health;
@@ -23,6 +24,7 @@ pub mod security_headers;
 pub mod scorm;
 pub mod stats;
 mod stats_export;
+mod stats_tables;
 mod uploads;
 pub mod views;
 

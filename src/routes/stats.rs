@@ -14,7 +14,7 @@ use crate::i18n::Lang;
 use crate::render::PageEnv;
 use crate::routes::courses::html;
 use crate::startup::AppState;
-use crate::stats::html::{HtmlTable, Links};
+use crate::routes::stats_tables::{HtmlTable, Links};
 use crate::stats::view::{self, Dashboard, Groups};
 use crate::domain::calendar::{date_text, parse_date};
 
@@ -49,7 +49,7 @@ pub struct Link {
 }
 
 /// What the page template gets: the page, with its tables' rows already written as HTML
-/// (see [`crate::stats::html`]).
+/// (see [`crate::routes::stats_tables`]).
 #[derive(Serialize)]
 struct PageView<'a> {
     #[serde(flatten)]

@@ -1,11 +1,7 @@
-//! Usage statistics: totals per day x school x class x course, kept up to date by the
-//! progress writer (`rollup`), and media bytes counted in memory (`media`). The calendar they
-//! are kept by is `domain::calendar`.
+//! Usage statistics, reading side: the dashboards' views over the totals and their charts.
+//! The totals are kept up to date by the progress writer (`tracking::totals`) and the media
+//! byte tally (`tracking::media_bytes`); their measures are `domain::usage`, their calendar
+//! `domain::calendar`.
 
 pub mod charts;
-pub mod coarse;
-pub mod html;
-pub mod demo;
-pub mod media;
-pub mod rollup;
 pub mod view;

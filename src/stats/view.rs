@@ -9,11 +9,10 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::coarse::add;
 use super::charts;
 use crate::domain::calendar::{date_text, month_start, week_start};
 use crate::db::stats_read::{self, Filter, GroupBy};
-use crate::db::stats_write::Measures;
+use crate::domain::usage::{add, Measures};
 use crate::db::{Db, DbResult};
 
 /// One table: stable column ids (labels come from the locale) and rows of values.

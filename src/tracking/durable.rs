@@ -83,7 +83,7 @@ pub fn start_checkpoints(db: Db) {
         loop {
             tick.tick().await;
             if let Err(e) = crate::db::progress::checkpoint(&db).await {
-                tracing::warn!(error = %crate::error::cause_chain(&e), "checkpointing the database log failed");
+                tracing::warn!(error = %crate::telemetry::cause_chain(&e), "checkpointing the database log failed");
             }
         }
     });
@@ -122,7 +122,7 @@ impl Flush {
                     Some(conn) => conn,
                     None => db.pool.acquire().await.map_err(|e| e.to_string())?,
                 };
-                crate::db::progress::flush_log(&mut conn).await.map_err(|e| crate::error::cause_chain(&e))?;
+                crate::db::progress::flush_log(&mut conn).await.map_err(|e| crate::telemetry::cause_chain(&e))?;
                 *held = Some(conn);
                 Ok(())
             }

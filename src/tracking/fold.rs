@@ -17,7 +17,7 @@ use super::writer::Stored;
 use super::TrackError;
 use crate::db::progress::{self, NewEvent};
 use crate::db::{progress_pending, Db, DbResult};
-use crate::stats::rollup::Recorder;
+use super::totals::Recorder;
 
 /// Logged events waiting to be folded, in log order, with their log ids.
 #[derive(Default)]

@@ -11,6 +11,7 @@ pub mod durable;
 pub mod event;
 pub mod fold;
 pub mod intervals;
+pub mod media_bytes;
 pub mod meta;
 pub mod quiz;
 pub mod rebuild;
@@ -18,6 +19,7 @@ pub mod report;
 pub mod rules;
 pub mod runtime;
 pub mod state;
+pub mod totals;
 pub mod writer;
 
 use std::sync::Arc;
@@ -26,6 +28,7 @@ use serde::Serialize;
 
 use crate::auth::session::SessionUser;
 use crate::db::{now_ms, progress_read, Db, DbError};
+use crate::error::AppError;
 use event::{check_id, normalize, Batch, Clock, Event, EventKind, Payload, Rejection, MAX_EVENTS_PER_BATCH};
 use meta::{ItemMeta, Lookups};
 use writer::Writer;
@@ -61,8 +64,8 @@ pub struct Tracker {
     db: Db,
     pub lookups: Arc<Lookups>,
     /// Usage statistics kept by the writer, and media bytes counted by the content route.
-    pub stats: Arc<crate::stats::rollup::Recorder>,
-    pub media: Arc<crate::stats::media::MediaTally>,
+    pub stats: Arc<totals::Recorder>,
+    pub media: Arc<media_bytes::MediaTally>,
     writer: Writer,
     allow_guests: bool,
 }
@@ -71,8 +74,8 @@ impl Tracker {
     /// Starts the writer tasks; call from inside the Tokio runtime.
     pub fn start(db: Db, allow_guests: bool, zone: crate::domain::calendar::Zone) -> Tracker {
         let lookups = Arc::new(Lookups::default());
-        let stats = Arc::new(crate::stats::rollup::Recorder::new(zone));
-        let media = crate::stats::media::MediaTally::start(db.clone(), zone);
+        let stats = Arc::new(totals::Recorder::new(zone));
+        let media = media_bytes::MediaTally::start(db.clone(), zone);
         let writer = Writer::start(db.clone(), lookups.clone(), stats.clone());
         Tracker { db, lookups, stats, media, writer, allow_guests }
     }
@@ -144,5 +147,18 @@ impl Tracker {
         let Some(item) = self.lookups.item(&self.db, item_id).await? else { return Ok(None) };
         let visible = self.lookups.can_view(&self.db, user, item.course_id, self.allow_guests).await?;
         Ok(visible.then_some(item))
+    }
+}
+
+/// How the web edge answers a tracking failure.
+impl From<TrackError> for AppError {
+    fn from(err: crate::tracking::TrackError) -> Self {
+        match err {
+            TrackError::NotFound(what) => AppError::NotFound(what),
+            TrackError::Invalid(msg) => AppError::BadRequest(msg),
+            TrackError::Refused(msg) => AppError::Conflict(msg),
+            TrackError::Db(e) => e.into(),
+            e @ TrackError::Unavailable => AppError::Internal(e.into()),
+        }
     }
 }

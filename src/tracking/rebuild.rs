@@ -11,7 +11,7 @@ use super::meta::Lookups;
 use super::TrackError;
 use crate::db::progress::{self, EventRow};
 use crate::db::{progress_pending, stats_write};
-use crate::stats::rollup::Recorder;
+use super::totals::Recorder;
 use crate::domain::calendar::Zone;
 use crate::db::Db;
 

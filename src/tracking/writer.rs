@@ -41,7 +41,7 @@ use super::TrackError;
 use crate::db::progress::{self, NewEvent};
 use crate::db::progress_log::NativeLog;
 use crate::db::{progress_pending, Db, DbResult};
-use crate::stats::rollup::Recorder;
+use super::totals::Recorder;
 
 /// Events in one transaction at most; more wait for the next.
 const MAX_BATCH_EVENTS: usize = 2000;
@@ -191,7 +191,7 @@ impl Task {
                 self.count_pending();
             }
             Ok(_) => {}
-            Err(e) => tracing::error!(error = %crate::error::cause_chain(&e), "reading pending progress events failed"),
+            Err(e) => tracing::error!(error = %crate::telemetry::cause_chain(&e), "reading pending progress events failed"),
         }
         loop {
             let idle = Instant::now();
@@ -283,7 +283,7 @@ impl Task {
             }
         };
         if let Some((mut later, e)) = failed {
-            tracing::warn!(error = %crate::error::cause_chain(&e), events = later.events.len(), "folding progress events failed; folding them again later");
+            tracing::warn!(error = %crate::telemetry::cause_chain(&e), events = later.events.len(), "folding progress events failed; folding them again later");
             later.events.append(&mut self.later.events);
             self.later = later;
         }
@@ -341,7 +341,7 @@ impl Task {
                 self.durability.acknowledge(acks);
             }
             Err(e) => {
-                tracing::error!(error = %crate::error::cause_chain(&e), "progress batch failed");
+                tracing::error!(error = %crate::telemetry::cause_chain(&e), "progress batch failed");
                 for job in batch {
                     let _ = job.done.send(Err(()));
                 }

@@ -186,7 +186,7 @@ async fn media_bytes_served_are_counted_per_course_without_a_database_round_trip
     let part = app.client.get(app.url(&url)).header("range", "bytes=0-999").send().await.unwrap();
     assert_eq!(part.status(), 206);
     // Counted in memory, written out every few seconds.
-    tokio::time::sleep(courseware::stats::media::FLUSH_EVERY + std::time::Duration::from_secs(1)).await;
+    tokio::time::sleep(courseware::tracking::media_bytes::FLUSH_EVERY + std::time::Duration::from_secs(1)).await;
     let sql = format!("SELECT SUM(bytes) FROM stats_media WHERE course_id = {course_id}");
     assert_eq!(sum(&app, &sql).await, whole + 1000);
     // The course view shows them to a bureau officer of the region.

@@ -10,7 +10,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::Serialize;
 
-use super::rollup::Recorder;
+use crate::tracking::totals::Recorder;
 use crate::domain::calendar::Zone;
 use crate::db::{now_ms, stats_demo, Db};
 use crate::tracking::event::{Event, EventKind, Payload, Position, Reported};

@@ -2,19 +2,19 @@
 //! writer's transaction: only events the log did not have yet reach here, so a replayed
 //! batch adds nothing, and a late event lands on the day it happened.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use sqlx::AnyConnection;
 
-use super::coarse::Reach;
 use crate::domain::calendar::{month_start, week_start, Zone};
-use crate::db::stats_write::{self, Cell, Measures, PresenceKey};
+use crate::db::stats_write;
+use crate::domain::usage::{Additions, Cell, PresenceKey, Reach};
 use crate::db::stats_totals;
 use crate::db::DbResult;
-use crate::tracking::apply::Completion;
-use crate::tracking::event::{Event, EventKind};
+use super::apply::Completion;
+use super::event::{Event, EventKind};
 
 /// How long a learner's school and class are reused; a learner moved to another class is
 /// counted there from then on.
@@ -32,16 +32,6 @@ pub struct Recorder {
     /// Keys known to be stored. Only ever added after a commit, and a rebuild stores every
     /// key again from the log, so a remembered key is never missing from the table.
     known: Mutex<HashSet<PresenceKey>>,
-}
-
-/// What a batch adds, ready to store.
-#[derive(Default)]
-pub struct Additions {
-    pub cells: BTreeMap<Cell, Measures>,
-    /// Candidate presence keys, in event order, with the cell a new one counts in.
-    pub presence: Vec<(PresenceKey, Cell)>,
-    /// The regions that count each school of the cells.
-    pub reach: Reach,
 }
 
 impl Recorder {

@@ -1,11 +1,55 @@
-//! The coarse totals (per school, and per region x course, by day, week and month) that a
-//! batch adds, derived from its finest cells and the learners it counted for the first
-//! time: pure, so the live writer and a rebuild derive them alike.
+//! Usage measures: the finest cells (day x school x class x course) and their additive
+//! measures, the presence keys that count a learner once per period, and the coarse totals
+//! (per school, and per region x course, by day, week and month) that a batch adds, derived
+//! from its finest cells and the learners it counted for the first time: pure, so the live
+//! writer and a rebuild derive them alike.
 
 use std::collections::{BTreeMap, HashMap};
 
 use crate::domain::calendar::{month_start, week_start};
-use crate::db::stats_write::{Cell, Measures, PresenceKey};
+
+/// One row of `stats_daily`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Cell {
+    pub day: i64,
+    pub school_id: i64,
+    pub class_id: i64,
+    pub course_id: i64,
+}
+
+/// The additive measures of a cell (see the 0006 migration).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Measures {
+    pub events: i64,
+    pub sessions: i64,
+    pub study_ms: i64,
+    pub video_ms: i64,
+    pub started: i64,
+    pub items_completed: i64,
+    pub courses_completed: i64,
+    pub score_centi_sum: i64,
+    pub score_count: i64,
+}
+
+/// "This learner was counted in this period (for this course, 0: any)".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PresenceKey {
+    /// b'd', b'w', b'm' or b'a' (ever).
+    pub period: u8,
+    pub start: i64,
+    pub user_id: i64,
+    pub course_id: i64,
+}
+
+/// What a batch adds, ready to store.
+#[derive(Default)]
+pub struct Additions {
+    pub cells: BTreeMap<Cell, Measures>,
+    /// Candidate presence keys, in event order, with the cell a new one counts in.
+    pub presence: Vec<(PresenceKey, Cell)>,
+    /// The regions that count each school of the cells.
+    pub reach: Reach,
+}
 
 /// Measures of a period, with its distinct learners and learner-days.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

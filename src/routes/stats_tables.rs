@@ -7,7 +7,7 @@ use std::fmt::Write;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::view::Table;
+use crate::stats::view::Table;
 use crate::render::escape_html;
 
 /// A table as the page shows it: its header comes from the template (labels are in the
