@@ -1,5 +1,6 @@
 //! The courseware server: course packages, media delivery, progress tracking and statistics.
 
+pub mod app;
 pub mod assets;
 pub mod auth;
 pub mod cli;

@@ -7,29 +7,9 @@ use actix_web::dev::Server;
 use actix_web::middleware::{from_fn, ErrorHandlers};
 use actix_web::{web, App, HttpServer};
 
-use crate::auth::media_token::MediaSigner;
-use crate::config::Settings;
-use crate::db::Db;
+use crate::app::AppState;
 use crate::routes::error_pages::render_error_page;
-use crate::render::Renderer;
 use crate::routes;
-use crate::storage::FsBlobStore;
-
-/// Everything a handler may need, shared by all workers.
-pub struct AppState {
-    pub settings: Settings,
-    pub db: Db,
-    pub store: Arc<FsBlobStore>,
-    /// Shared with the error pages, which are rendered outside any handler.
-    pub renderer: Arc<Renderer>,
-    pub signer: MediaSigner,
-    pub file_cache: crate::routes::file_cache::FileCache,
-    pub uploads: crate::uploads::UploadStore,
-    pub tracker: crate::tracking::Tracker,
-    pub tokens: Arc<crate::auth::session::TokenCache>,
-    /// Public origin of the content listener; set when it is bound (`Application::build`).
-    pub content_origin: String,
-}
 
 pub struct Application {
     port: u16,

@@ -167,7 +167,7 @@ pub async fn open_db(settings: &Settings) -> anyhow::Result<Db> {
 }
 
 /// Builds the whole application state: database, blob store, first-start work, templates.
-pub async fn build_state(settings: Settings) -> anyhow::Result<startup::AppState> {
+pub async fn build_state(settings: Settings) -> anyhow::Result<crate::app::AppState> {
     let db = open_db(&settings).await?;
     let store = provision::open_store(&settings)?;
     provision::ensure_admin(&db, settings.admin_password.clone()).await?;
@@ -176,7 +176,7 @@ pub async fn build_state(settings: Settings) -> anyhow::Result<startup::AppState
     let signer = provision::media_signer(&db).await?;
     let uploads = provision::open_uploads(&settings).await?;
     let tracker = crate::tracking::Tracker::start(db.clone(), settings.allow_guests, stats_zone(&settings)?);
-    Ok(startup::AppState {
+    Ok(crate::app::AppState {
         settings,
         db,
         store,

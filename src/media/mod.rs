@@ -20,6 +20,7 @@
 pub mod body;
 pub mod conditional;
 pub mod faststart;
+pub mod file_cache;
 pub mod mime;
 mod mapped;
 mod open_files;

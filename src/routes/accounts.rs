@@ -13,7 +13,7 @@ use crate::error::AppError;
 use crate::render::PageEnv;
 use crate::routes::redirect::same_site_path;
 use crate::routes::courses::html;
-use crate::startup::AppState;
+use crate::app::AppState;
 
 #[derive(Deserialize)]
 pub struct LoginQuery {

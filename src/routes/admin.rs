@@ -14,7 +14,7 @@ use crate::error::AppError;
 use crate::render::PageEnv;
 use crate::routes::content_origin::shares_host_with;
 use crate::routes::courses::html;
-use crate::startup::AppState;
+use crate::app::AppState;
 
 pub const REGISTRATION_KEY: &str = "allow_registration";
 

@@ -8,7 +8,7 @@ use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::routes::courses::{catalog, load_course, CatalogQuery};
 use crate::routes::views::{CourseView, ItemView};
-use crate::startup::AppState;
+use crate::app::AppState;
 
 #[derive(Serialize)]
 struct CourseList {

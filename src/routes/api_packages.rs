@@ -7,7 +7,7 @@ use crate::auth::session::CurrentUser;
 use crate::domain::Role;
 use crate::error::AppError;
 use crate::packages::import::import_path;
-use crate::startup::AppState;
+use crate::app::AppState;
 use crate::uploads::spool;
 
 #[derive(Deserialize)]

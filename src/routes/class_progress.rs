@@ -15,7 +15,7 @@ use crate::render::PageEnv;
 use crate::routes::courses::html;
 use crate::routes::teach::managed_course;
 use crate::routes::views::CourseView;
-use crate::startup::AppState;
+use crate::app::AppState;
 use crate::tracking::report::{ClassReport, ReportItem};
 
 #[derive(Debug, Deserialize)]

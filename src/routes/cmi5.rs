@@ -12,7 +12,7 @@ use crate::auth::session::{hash_token, random_token, SessionUser};
 use crate::db::cmi5::{self as store, SessionRow};
 use crate::db::{courses, now_ms};
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::app::AppState;
 use crate::tracking::event::Reported;
 
 const VERB: &str = "http://adlnet.gov/expapi/verbs/";

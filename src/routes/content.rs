@@ -14,12 +14,12 @@ use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Tr
 use actix_web::http::Method;
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::file_cache::CachedFile;
+use crate::media::file_cache::CachedFile;
 use crate::auth::media_token::{now_secs, TokenError};
 use crate::db::courses;
 use crate::error::AppError;
 use crate::media::{self, AccelRedirect, CacheControl, Prepared, ServeOptions, ServedFile};
-use crate::startup::AppState;
+use crate::app::AppState;
 use crate::storage::BlobStore;
 
 /// Serves one file of a course version. The signed token in the path is the authorization:

@@ -12,7 +12,7 @@ use crate::render::PageEnv;
 use crate::routes::progress_views::{self, CourseProgressView, WithProgress};
 use crate::routes::quizzes::{self, LessonQuery, QuizPage};
 use crate::routes::views::{CourseView, ItemView};
-use crate::startup::AppState;
+use crate::app::AppState;
 
 const PER_PAGE: i64 = 24;
 

@@ -3,7 +3,7 @@
 use actix_web::{web, HttpResponse};
 use serde_json::json;
 
-use crate::startup::AppState;
+use crate::app::AppState;
 
 /// 200 when the database answers, 503 otherwise; names the backend either way.
 #[tracing::instrument(skip_all)]

@@ -11,7 +11,6 @@ pub mod content;
 pub mod content_origin;
 pub mod error_pages;
 mod courses;
-pub mod file_cache;
 mod health;
 mod progress;
 pub mod progress_views;

@@ -10,7 +10,7 @@ use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::routes::courses::load_course;
 use crate::routes::progress_views::{learner_progress, CourseProgressView, ItemProgressView};
-use crate::startup::AppState;
+use crate::app::AppState;
 use crate::tracking::event::Batch;
 
 /// Largest batch body: 200 events with their intervals fit easily.

@@ -12,7 +12,7 @@ use crate::domain::quiz::PublicQuestion;
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::routes::progress_views::WithProgress;
-use crate::startup::AppState;
+use crate::app::AppState;
 use crate::tracking::event::Payload;
 
 /// Form fields of answers are `answer.<question id>`, so no question id can clash with the

@@ -11,7 +11,7 @@ use crate::error::AppError;
 use crate::render::PageEnv;
 use crate::routes::admin::REGISTRATION_KEY;
 use crate::routes::courses::html;
-use crate::startup::AppState;
+use crate::app::AppState;
 
 #[derive(Deserialize)]
 pub struct RegisterForm {

@@ -12,7 +12,7 @@ use crate::domain::Role;
 use crate::error::AppError;
 use crate::render::PageEnv;
 use crate::routes::courses::html;
-use crate::startup::AppState;
+use crate::app::AppState;
 use crate::uploads::multipart;
 
 const MAX_CSV_BYTES: usize = 5 << 20;

@@ -14,7 +14,7 @@ use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::routes::courses::load_course;
 use crate::routes::views::{content_url, CourseView};
-use crate::startup::AppState;
+use crate::app::AppState;
 use crate::tracking::cmi::Limits;
 use crate::tracking::runtime::{version_of, CommitBody};
 

@@ -13,7 +13,7 @@ use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::render::PageEnv;
 use crate::routes::courses::html;
-use crate::startup::AppState;
+use crate::app::AppState;
 use crate::routes::stats_tables::{HtmlTable, Links};
 use crate::stats::view::{self, Dashboard, Groups};
 use crate::domain::calendar::{date_text, parse_date};

@@ -9,7 +9,7 @@ use crate::auth::policy::Scope;
 use crate::db::stats_read::{self, RollupRow};
 use crate::error::AppError;
 use crate::i18n::Lang;
-use crate::startup::AppState;
+use crate::app::AppState;
 use crate::domain::calendar::date_text;
 
 pub async fn api_region(state: web::Data<AppState>, scope: Scope, lang: Lang, query: web::Query<StatsQuery>) -> Result<HttpResponse, AppError> {

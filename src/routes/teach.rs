@@ -15,7 +15,7 @@ use crate::packages::import::Owner;
 use crate::render::PageEnv;
 use crate::routes::courses::html;
 use crate::routes::views::CourseView;
-use crate::startup::AppState;
+use crate::app::AppState;
 
 /// The owner of a package a user uploads: a teacher's school, or for an admin the school
 /// named by code (or no school: a city-wide course). `visibility` is the uploader's choice

@@ -8,7 +8,7 @@ use crate::auth::session::{CurrentUser, SessionUser};
 use crate::domain::Role;
 use crate::error::AppError;
 use crate::packages::import::import_path;
-use crate::startup::AppState;
+use crate::app::AppState;
 use crate::uploads;
 
 fn uploader(user: &CurrentUser) -> Result<&SessionUser, AppError> {
