@@ -139,3 +139,41 @@ fn modules_on_one_floor_form_no_cycle() {
         }
     }
 }
+
+/// Route files that still call `db/` themselves instead of a use case in `app/`.
+const ROUTES_STILL_USING_DB: &[&str] = &[
+    "accounts.rs",
+    "admin.rs",
+    "api_courses.rs",
+    "api_packages.rs",
+    "class_progress.rs",
+    "cmi5.rs",
+    "content.rs",
+    "courses.rs",
+    "progress_views.rs",
+    "quizzes.rs",
+    "register.rs",
+    "roster.rs",
+    "scorm.rs",
+    "stats.rs",
+    "stats_export.rs",
+    "teach.rs",
+    "uploads.rs",
+    "views.rs",
+];
+
+#[test]
+fn routes_reach_the_database_only_through_use_cases() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/routes");
+    let mut using = BTreeSet::new();
+    for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+        let text = std::fs::read_to_string(entry.path()).unwrap();
+        if text.contains("crate::db") || text.contains(" db::") || text.contains("(db::") {
+            using.insert(entry.file_name().to_string_lossy().to_string());
+        }
+    }
+    let new: Vec<_> = using.iter().filter(|f| !ROUTES_STILL_USING_DB.contains(&f.as_str())).collect();
+    assert!(new.is_empty(), "route files that use db/ directly (call a use case in app/ instead): {new:?}");
+    let gone: Vec<_> = ROUTES_STILL_USING_DB.iter().filter(|f| !using.contains(**f)).collect();
+    assert!(gone.is_empty(), "no longer use db/, so take them off ROUTES_STILL_USING_DB: {gone:?}");
+}
