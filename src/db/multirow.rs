@@ -67,5 +67,4 @@ impl Marks {
 }
 
 #[cfg(test)]
-#[path = "multirow_tests.rs"]
 mod tests;

@@ -300,5 +300,4 @@ impl MessageBody for HeadBody {
 }
 
 #[cfg(test)]
-#[path = "body_tests.rs"]
 mod tests;

@@ -27,7 +27,6 @@ macro_rules! malformed {
     };
 }
 
-#[path = "faststart_patch.rs"]
 mod patch;
 use patch::{patch_container, Relocation};
 
@@ -325,5 +324,4 @@ fn name(kind: &[u8; 4]) -> String {
 }
 
 #[cfg(test)]
-#[path = "faststart_tests.rs"]
 mod tests;

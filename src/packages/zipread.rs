@@ -405,5 +405,4 @@ impl Meter<'_> {
 }
 
 #[cfg(test)]
-#[path = "zipread_tests.rs"]
 mod tests;
