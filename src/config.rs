@@ -44,7 +44,7 @@ impl std::fmt::Debug for Settings {
         f.debug_struct("Settings")
             .field("bind", &self.bind)
             .field("data_dir", &self.data_dir)
-            .field("database_url", &redact_url(&self.database_url))
+            .field("database_url", &crate::db::redact(&self.database_url))
             .field("templates_dir", &self.templates_dir)
             .field("allow_guests", &self.allow_guests)
             .field("import_demo", &self.import_demo)
@@ -61,20 +61,6 @@ impl std::fmt::Debug for Settings {
     }
 }
 
-/// A database URL with its password replaced, for logs and `Debug`.
-pub fn redact_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
-    let authority_end = rest.find('/').unwrap_or(rest.len());
-    let (authority, tail) = rest.split_at(authority_end);
-    match authority.rsplit_once('@') {
-        Some((userinfo, host)) => {
-            let user = userinfo.split_once(':').map_or(userinfo, |(u, _)| u);
-            let marker = if userinfo.contains(':') { ":<redacted>" } else { "" };
-            format!("{scheme}://{user}{marker}@{host}{tail}")
-        }
-        None => url.to_string(),
-    }
-}
 
 /// The proxies whose forwarding headers are believed (addresses or CIDR ranges).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -296,13 +282,6 @@ impl Settings {
         })
     }
 
-    pub fn backend_name(&self) -> &'static str {
-        if self.database_url.starts_with("sqlite:") {
-            "sqlite"
-        } else {
-            "postgres"
-        }
-    }
 }
 
 fn read_file(path: &Path) -> Result<FileSettings, ConfigError> {
@@ -369,7 +348,6 @@ mod tests {
         assert_eq!((s.content_origin.as_deref(), s.suspend_data_max), (None, 64_000));
         assert_eq!(next_port("0.0.0.0:0"), "0.0.0.0:0");
         assert_eq!(s.database_url, "sqlite://./data/courseware.db");
-        assert_eq!(s.backend_name(), "sqlite");
     }
 
     #[test]
@@ -401,7 +379,7 @@ mod tests {
             &[("COURSEWARE_DATABASE_URL", "postgres://u@localhost/cw")],
         )
         .unwrap();
-        assert_eq!(s.backend_name(), "postgres");
+        assert_eq!(crate::db::Backend::of_url(&s.database_url), crate::db::Backend::Postgres);
     }
 
     #[test]
@@ -429,9 +407,7 @@ mod tests {
         .unwrap();
         let text = format!("{s:?}");
         assert!(!text.contains("s3cret") && !text.contains("hunter22"), "{text}");
-        assert!(text.contains("postgres://cw:<redacted>@db.local:5432/cw"), "{text}");
-        assert_eq!(redact_url("sqlite://./data/x.db"), "sqlite://./data/x.db");
-        assert_eq!(redact_url("postgres://u@h/d"), "postgres://u@h/d");
+        assert!(text.contains("postgres://cw:***@db.local:5432/cw"), "{text}");
     }
 
     #[test]

@@ -131,7 +131,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Serve => serve(settings).await,
         Command::Migrate => {
             let db = open_db(&settings).await?;
-            println!("database {} is up to date", settings.backend_name());
+            println!("database {} is up to date", db.backend.as_str());
             db.pool.close().await;
             Ok(())
         }

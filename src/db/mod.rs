@@ -38,6 +38,26 @@ pub enum Backend {
 }
 
 impl Backend {
+    /// The backend a database URL names. With [`Backend::of_connection`] the only place the
+    /// backend is decided: everything else matches on the value.
+    pub fn of_url(url: &str) -> Backend {
+        if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else {
+            Backend::Postgres
+        }
+    }
+
+    /// The backend behind a connection of the `Any` driver, for statements that take a
+    /// connection rather than the pool (the writer's transactions).
+    pub(crate) fn of_connection(conn: &sqlx::AnyConnection) -> Backend {
+        if conn.backend_name() == "SQLite" {
+            Backend::Sqlite
+        } else {
+            Backend::Postgres
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Backend::Sqlite => "sqlite",
@@ -82,11 +102,7 @@ impl Db {
     /// Connects to `url`; a SQLite file is created if missing and put in WAL mode.
     pub async fn connect(url: &str) -> DbResult<Db> {
         sqlx::any::install_default_drivers();
-        let backend = if url.starts_with("sqlite:") {
-            Backend::Sqlite
-        } else {
-            Backend::Postgres
-        };
+        let backend = Backend::of_url(url);
         let err = |source| DbError::Connect {
             url: redact(url),
             source,

@@ -35,10 +35,9 @@ pub(super) enum Marks {
 
 impl Marks {
     pub(super) fn of(conn: &AnyConnection) -> Marks {
-        if conn.backend_name() == "SQLite" {
-            Marks::Anonymous
-        } else {
-            Marks::Numbered
+        match super::Backend::of_connection(conn) {
+            super::Backend::Sqlite => Marks::Anonymous,
+            super::Backend::Postgres => Marks::Numbered,
         }
     }
 

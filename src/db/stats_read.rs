@@ -99,12 +99,9 @@ pub async fn measures(db: &Db, f: &Filter, by: GroupBy) -> DbResult<Vec<(i64, Me
     if let Some(course) = f.course_id {
         cond.push_str(&format!(" AND course_id = {course}"));
     }
-    let sql = format!(
-        "SELECT {key}, SUM(events), SUM(sessions), SUM(study_ms), SUM(video_ms), SUM(started), SUM(items_completed), \
-           SUM(courses_completed), SUM(score_centi_sum), SUM(score_count) \
-         FROM stats_daily WHERE {cond} GROUP BY {key} ORDER BY {key}"
-    );
-    let rows: Vec<MeasureRow> = sqlx::query_as(&cast_sums(db, &sql)).fetch_all(&db.pool).await?;
+    let sums = sums(&["events", "sessions", "study_ms", "video_ms", "started", "items_completed", "courses_completed", "score_centi_sum", "score_count"]);
+    let sql = format!("SELECT {key}, {sums} FROM stats_daily WHERE {cond} GROUP BY {key} ORDER BY {key}");
+    let rows: Vec<MeasureRow> = sqlx::query_as(&sql).fetch_all(&db.pool).await?;
     Ok(rows
         .into_iter()
         .map(|r| {
@@ -129,8 +126,8 @@ pub async fn learners(db: &Db, f: &Filter, by: GroupBy, period: char, from: i64)
         (None, GroupBy::Course) => cond.push_str(" AND +course_id > 0"),
         (None, _) => cond.push_str(" AND +course_id = 0"),
     }
-    let sql = format!("SELECT {key}, SUM(learners) FROM stats_active WHERE {cond} GROUP BY {key} ORDER BY {key}");
-    Ok(sqlx::query_as(&cast_sums(db, &sql)).fetch_all(&db.pool).await?)
+    let sql = format!("SELECT {key}, {} FROM stats_active WHERE {cond} GROUP BY {key} ORDER BY {key}", sums(&["learners"]));
+    Ok(sqlx::query_as(&sql).fetch_all(&db.pool).await?)
 }
 
 /// Measures, distinct learners and learner-days per group key.
@@ -200,9 +197,9 @@ async fn sum_totals(db: &Db, table: &str, key: &str, cond: &str, spans: &[(char,
     if parts.is_empty() {
         return Ok(Vec::new());
     }
-    let sums: Vec<String> = TOTALS.iter().map(|c| if wanted.contains(c) { format!("SUM({c})") } else { "CAST(0 AS BIGINT)".into() }).collect();
+    let sums: Vec<String> = TOTALS.iter().map(|c| if wanted.contains(c) { sums(&[c]) } else { "CAST(0 AS BIGINT)".into() }).collect();
     let sql = format!("SELECT {key}, {} FROM ({}) spans GROUP BY {key} ORDER BY {key}", sums.join(", "), parts.join(" UNION ALL "));
-    let rows: Vec<TotalsSums> = sqlx::query_as(&cast_sums(db, &sql)).fetch_all(&db.pool).await?;
+    let rows: Vec<TotalsSums> = sqlx::query_as(&sql).fetch_all(&db.pool).await?;
     Ok(rows
         .into_iter()
         .map(|r| {
@@ -215,8 +212,8 @@ async fn sum_totals(db: &Db, table: &str, key: &str, cond: &str, spans: &[(char,
 /// Media bytes served per day (of one course, or of all).
 pub async fn media_bytes(db: &Db, course: Option<i64>, from_day: i64, to_day: i64) -> DbResult<Vec<(i64, i64)>> {
     let course = course.map_or(String::new(), |c| format!(" AND course_id = {c}"));
-    let sql = format!("SELECT day, SUM(bytes) FROM stats_media WHERE day BETWEEN {from_day} AND {to_day}{course} GROUP BY day ORDER BY day");
-    Ok(sqlx::query_as(&cast_sums(db, &sql)).fetch_all(&db.pool).await?)
+    let sql = format!("SELECT day, {} FROM stats_media WHERE day BETWEEN {from_day} AND {to_day}{course} GROUP BY day ORDER BY day", sums(&["bytes"]));
+    Ok(sqlx::query_as(&sql).fetch_all(&db.pool).await?)
 }
 
 /// Course facts the dashboards label rows with.
@@ -255,25 +252,10 @@ pub async fn school_regions(db: &Db) -> DbResult<Vec<(i64, i64)>> {
     Ok(sqlx::query_as("SELECT id, region_id FROM schools").fetch_all(&db.pool).await?)
 }
 
-/// Postgres sums BIGINT columns into NUMERIC, which the Any driver cannot decode.
-fn cast_sums(db: &Db, sql: &str) -> String {
-    match db.backend {
-        super::Backend::Postgres => cast_postgres(sql),
-        super::Backend::Sqlite => sql.to_string(),
-    }
-}
-
-fn cast_postgres(sql: &str) -> String {
-    let mut out = String::with_capacity(sql.len() + 64);
-    let mut rest = sql;
-    while let Some(i) = rest.find("SUM(") {
-        out.push_str(&rest[..i]);
-        let close = rest[i..].find(')').map_or(rest.len(), |c| i + c + 1);
-        out.push_str(&format!("CAST({} AS BIGINT)", &rest[i..close]));
-        rest = &rest[close..];
-    }
-    out.push_str(rest);
-    out
+/// `SUM(c)` of each column, cast back to BIGINT: Postgres sums BIGINT into NUMERIC, which
+/// the Any driver cannot decode, and SQLite takes the cast as it is. One SQL text for both.
+fn sums(columns: &[&str]) -> String {
+    columns.iter().map(|c| format!("CAST(SUM({c}) AS BIGINT)")).collect::<Vec<_>>().join(", ")
 }
 
 /// One `stats_daily` row with its names and distinct learners, for the full export.
