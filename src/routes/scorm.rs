@@ -15,8 +15,8 @@ use crate::i18n::Lang;
 use crate::routes::courses::load_course;
 use crate::routes::views::{content_url, CourseView};
 use crate::app::AppState;
-use crate::tracking::cmi::Limits;
-use crate::tracking::runtime::{version_of, CommitBody};
+use crate::scorm::cmi::Limits;
+use crate::scorm::runtime::{version_of, CommitBody};
 
 /// A commit carries at most the suspend_data ceiling plus interactions; 4 MiB is plenty.
 const MAX_COMMIT_BYTES: usize = 4 << 20;
