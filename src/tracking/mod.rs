@@ -6,6 +6,7 @@
 //! always be derived again from the log ([`rebuild`]).
 
 pub mod apply;
+pub mod batch;
 pub mod durable;
 pub mod event;
 pub mod fold;
