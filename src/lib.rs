@@ -13,6 +13,7 @@ pub mod packages;
 pub mod provision;
 pub mod render;
 pub mod routes;
+pub mod spreadsheet;
 pub mod startup;
 pub mod stats;
 pub mod storage;
