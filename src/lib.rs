@@ -15,6 +15,7 @@ pub mod provision;
 pub mod render;
 pub mod routes;
 pub mod scorm;
+pub mod spreadsheet;
 pub mod startup;
 pub mod stats;
 pub mod storage;

@@ -52,8 +52,13 @@ pub fn open_store(settings: &Settings) -> anyhow::Result<Arc<FsBlobStore>> {
     Ok(Arc::new(store))
 }
 
-/// The store of resumable uploads; expired ones (older than a day without activity) go.
+/// The store of resumable uploads; expired ones (older than a day without activity) go, and
+/// so do spool files of direct uploads that a killed process left behind.
 pub async fn open_uploads(settings: &Settings) -> anyhow::Result<crate::uploads::UploadStore> {
+    let spooled = crate::uploads::spool::sweep(&crate::uploads::spool::dir(settings));
+    if spooled > 0 {
+        tracing::info!(spooled, "removed spool files of interrupted uploads");
+    }
     let config = crate::uploads::TusConfig::new(
         settings.data_dir.join("uploads").join("tus"),
         settings.limits.max_package_bytes,

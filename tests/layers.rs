@@ -13,7 +13,7 @@ const FLOORS: &[&[&str]] = &[
     // Types and rules with no I/O.
     &["domain"],
     // Settings, embedded files, persistence and the media byte server.
-    &["config", "assets", "i18n", "telemetry", "db", "storage", "media"],
+    &["config", "assets", "i18n", "telemetry", "spreadsheet", "db", "storage", "media"],
     // Capabilities with rules of their own, and the web edge's error type: the sign-in
     // middleware and the tus handlers answer HTTP themselves.
     &["auth", "packages", "tracking", "scorm", "stats", "uploads", "error"],

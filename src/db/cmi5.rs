@@ -83,6 +83,20 @@ pub async fn insert_statement(db: &Db, s: &SessionRow, id: &str, verb: &str, sta
     Ok(done.rows_affected() == 1)
 }
 
+/// A stored statement by id, whoever sent it: ids are unique across the whole store.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct StoredStatementRow {
+    pub user_id: i64,
+    pub statement: String,
+}
+
+pub async fn statement_by_id(db: &Db, id: &str) -> DbResult<Option<StoredStatementRow>> {
+    Ok(sqlx::query_as("SELECT user_id, statement FROM cmi5_statements WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?)
+}
+
 /// Statements of one learner's registration for one AU, oldest first.
 pub async fn statements(db: &Db, registration: &str, item_key: &str) -> DbResult<Vec<StatementRow>> {
     Ok(sqlx::query_as(

@@ -366,11 +366,17 @@ pub async fn update_settings(db: &Db, course_id: i64, published: bool, visibilit
 
 /// Removes a course with all its versions, items and file references in one transaction;
 /// blobs no other version uses become garbage for `courseware gc`. Learners' progress rows
-/// go too; their events stay in the log (statistics count past study).
-pub async fn delete(db: &Db, course_id: i64) -> DbResult<()> {
+/// go too; their events stay in the log (statistics count past study). Returns the ids of
+/// the versions removed.
+pub async fn delete(db: &Db, course_id: i64) -> DbResult<Vec<i64>> {
     let mut tx = db.pool.begin().await?;
+    // Read inside the transaction after its first write, so no version can slip in between.
+    sqlx::query("DELETE FROM course_classes WHERE course_id = $1").bind(course_id).execute(&mut *tx).await?;
+    let versions: Vec<(i64,)> = sqlx::query_as("SELECT id FROM course_versions WHERE course_id = $1")
+        .bind(course_id)
+        .fetch_all(&mut *tx)
+        .await?;
     for sql in [
-        "DELETE FROM course_classes WHERE course_id = $1",
         "DELETE FROM item_progress WHERE course_id = $1",
         "DELETE FROM course_progress WHERE course_id = $1",
         "DELETE FROM items WHERE version_id IN (SELECT id FROM course_versions WHERE course_id = $1)",
@@ -381,7 +387,7 @@ pub async fn delete(db: &Db, course_id: i64) -> DbResult<()> {
         sqlx::query(sql).bind(course_id).execute(&mut *tx).await?;
     }
     tx.commit().await?;
-    Ok(())
+    Ok(versions.into_iter().map(|v| v.0).collect())
 }
 
 /// Replaces the classes a course is assigned to, in one transaction.

@@ -103,6 +103,7 @@ pub async fn delete_version(state: web::Data<AppState>, path: web::Path<(i64, i6
         return Err(AppError::Forbidden);
     }
     crate::db::versions::delete_version(&state.db, course_id, version_id).await?;
+    state.file_cache.forget_versions(&[version_id]);
     let actor = scope.user.as_ref().map(|u| u.id);
     crate::db::audit::record(&state.db, actor, "course.version.delete", &course_id.to_string(), &version_id.to_string()).await?;
     Ok(HttpResponse::NoContent().finish())

@@ -114,13 +114,23 @@ pub async fn put_statements(state: web::Data<AppState>, req: HttpRequest, query:
     if query.statement_id.is_some() && list.len() != 1 {
         return Err(AppError::BadRequest("PUT takes one statement".into()));
     }
-    let mut ids = Vec::new();
-    let mut defined = false;
+    // Every statement is checked, and every id against the store, before any is stored:
+    // a batch with one conflict is refused whole (xAPI 1.0.3, 2.1.3).
+    let mut checked = Vec::with_capacity(list.len());
     for mut st in list {
         let id = check_statement(&s, &mut st, query.statement_id.as_deref())?;
+        let stored = already_stored(&state, &s, &id, &st).await?;
+        checked.push((id, st, stored));
+    }
+    let mut ids = Vec::new();
+    let mut defined = false;
+    for (id, st, stored) in checked {
         let verb = st["verb"]["id"].as_str().unwrap_or_default().to_string();
         defined |= ["completed", "passed", "failed"].iter().any(|v| verb == format!("{VERB}{v}"));
-        store::insert_statement(&state.db, &s, &id, &verb, &st.to_string(), now_ms()).await?;
+        // Lost a race with another request storing the same id: judge it as above.
+        if !stored && !store::insert_statement(&state.db, &s, &id, &verb, &st.to_string(), now_ms()).await? {
+            already_stored(&state, &s, &id, &st).await?;
+        }
         ids.push(id);
     }
     if defined {
@@ -130,6 +140,41 @@ pub async fn put_statements(state: web::Data<AppState>, req: HttpRequest, query:
         return Ok(xapi(HttpResponse::NoContent()).finish());
     }
     Ok(xapi(HttpResponse::Ok()).json(ids))
+}
+
+/// Whether a statement with this id is stored already: `true` when it is this one, sent
+/// again by the same learner (idempotent, as xAPI allows); a Conflict when the id is taken
+/// by another learner's statement or by different content.
+async fn already_stored(state: &AppState, s: &SessionRow, id: &str, st: &Value) -> Result<bool, AppError> {
+    let Some(existing) = store::statement_by_id(&state.db, id).await? else {
+        return Ok(false);
+    };
+    let same = existing.user_id == s.user_id
+        && serde_json::from_str::<Value>(&existing.statement).is_ok_and(|old| same_statement(&old, st));
+    if same {
+        Ok(true)
+    } else {
+        Err(AppError::Conflict(format!("a different statement with id {id} is already stored; statement ids cannot be reused")))
+    }
+}
+
+/// Equal but for what the LRS adds: `stored`, `authority`, and the `timestamp` it fills in
+/// (equal to `stored`) when the sender leaves it out, as a resend of the same statement does.
+fn same_statement(stored: &Value, incoming: &Value) -> bool {
+    let lrs_timestamp = |v: &Value| v["timestamp"] == v["stored"];
+    let drop_timestamp = lrs_timestamp(stored) && lrs_timestamp(incoming);
+    let content = |v: &Value| {
+        let mut v = v.clone();
+        if let Some(obj) = v.as_object_mut() {
+            obj.remove("stored");
+            obj.remove("authority");
+            if drop_timestamp {
+                obj.remove("timestamp");
+            }
+        }
+        v
+    };
+    content(stored) == content(incoming)
 }
 
 /// The statement must be this learner's, in this registration; the LRS adds what it owns.
@@ -252,4 +297,26 @@ pub async fn put_state(state: web::Data<AppState>, req: HttpRequest, query: web:
     let doc = String::from_utf8(body.to_vec()).map_err(|_| AppError::BadRequest("the document is not UTF-8".into()))?;
     store::put_state(&state.db, &s.registration, &query.activity_id, &query.state_id, &doc).await?;
     Ok(xapi(HttpResponse::NoContent()).finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_resend_is_the_same_statement_and_other_content_is_not() {
+        let sent = |stored: &str, timestamp: Option<&str>, verb: &str| {
+            let mut v = json!({"id": "s1", "actor": {"account": {"name": "7"}}, "verb": {"id": verb}, "object": {"id": "au"},
+                               "stored": stored, "authority": {"name": "lms"}});
+            v["timestamp"] = json!(timestamp.unwrap_or(stored));
+            v
+        };
+        let first = sent("2026-01-01T00:00:00.000Z", None, "passed");
+        assert!(same_statement(&first, &sent("2026-01-02T00:00:00.000Z", None, "passed")), "resent later without a timestamp");
+        assert!(!same_statement(&first, &sent("2026-01-02T00:00:00.000Z", None, "failed")), "other verb");
+        let dated = sent("2026-01-01T00:00:00.000Z", Some("2025-12-31T23:00:00Z"), "passed");
+        assert!(same_statement(&dated, &sent("2026-01-03T00:00:00.000Z", Some("2025-12-31T23:00:00Z"), "passed")));
+        assert!(!same_statement(&dated, &sent("2026-01-03T00:00:00.000Z", Some("2025-12-31T23:30:00Z"), "passed")), "other timestamp");
+        assert!(!same_statement(&dated, &sent("2026-01-03T00:00:00.000Z", None, "passed")), "timestamp dropped");
+    }
 }

@@ -13,6 +13,7 @@ use crate::error::AppError;
 use crate::render::PageEnv;
 use crate::routes::courses::html;
 use crate::app::AppState;
+use crate::spreadsheet;
 use crate::uploads::multipart;
 
 const MAX_CSV_BYTES: usize = 5 << 20;
@@ -107,9 +108,10 @@ pub async fn apply_roster(
     roster_db::apply(&state.db, school_id, &new, &preview.updated).await?;
     let _ = std::fs::remove_file(&path);
     audit::record(&state.db, Some(user_id), "roster.import", &school_id.to_string(), &format!("{} new, {} updated", created.len(), preview.updated.len())).await?;
-    let mut csv = String::from("\u{feff}username,name,class,initial_password\r\n");
+    let mut csv = String::from(spreadsheet::BOM);
+    csv.push_str(&spreadsheet::line(["username", "name", "class", "initial_password"]));
     for (u, n, c, p) in &created {
-        csv.push_str(&format!("{u},{n},{c},{p}\r\n"));
+        csv.push_str(&spreadsheet::line([u, n, c, p]));
     }
     let page = DonePage { created, updated: preview.updated.len(), csv };
     Ok(html(state.renderer.render("teach/roster_done.html", &env, &page)?))

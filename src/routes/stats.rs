@@ -15,6 +15,7 @@ use crate::render::PageEnv;
 use crate::routes::courses::html;
 use crate::app::AppState;
 use crate::routes::stats_tables::{HtmlTable, Links};
+use crate::spreadsheet;
 use crate::stats::view::{self, Dashboard, Groups};
 use crate::domain::calendar::{date_text, parse_date};
 
@@ -128,22 +129,18 @@ pub async fn csv(state: &AppState, scope: &Scope, target: Target, table: &str, q
     }
     let page = page(state, scope, target, query, lang).await?;
     let table = page.dashboard.tables.iter().find(|t| t.id == table).ok_or(AppError::NotFound("statistics table"))?;
-    let mut out = String::from("\u{feff}");
+    let mut out = String::from(spreadsheet::BOM);
     let header: Vec<String> = table.columns.iter().map(|c| state.renderer.string(lang, &format!("stats.col.{c}"))).collect();
-    out.push_str(&csv_line(header.iter().map(String::as_str)));
+    out.push_str(&spreadsheet::line(&header));
     for row in &table.rows {
         let cells: Vec<String> = row.iter().map(|v| v.as_str().map_or_else(|| if v.is_null() { String::new() } else { v.to_string() }, str::to_string)).collect();
-        out.push_str(&csv_line(cells.iter().map(String::as_str)));
+        out.push_str(&spreadsheet::line(&cells));
     }
     let name = format!("stats-{}-{}-{}.csv", table.id, page.dashboard.from, page.dashboard.to);
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")))
         .body(out))
-}
-
-pub fn csv_line<'a>(cells: impl Iterator<Item = &'a str>) -> String {
-    cells.map(crate::tracking::report::csv_field).collect::<Vec<_>>().join(",") + "\r\n"
 }
 
 /// The date range asked for, checked.

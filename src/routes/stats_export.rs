@@ -4,13 +4,14 @@
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 
-use super::stats::{self as pages, csv_line, StatsQuery, Target};
+use super::stats::{self as pages, StatsQuery, Target};
 use crate::auth::policy::Scope;
 use crate::db::stats_read::{self, RollupRow};
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::app::AppState;
 use crate::domain::calendar::date_text;
+use crate::spreadsheet;
 
 pub async fn api_region(state: web::Data<AppState>, scope: Scope, lang: Lang, query: web::Query<StatsQuery>) -> Result<HttpResponse, AppError> {
     pages::api(&state, &scope, Target::Region, &query, lang).await
@@ -48,7 +49,7 @@ pub async fn rollup(state: &AppState, scope: &Scope, target: Target, query: &Sta
     let name = format!("stats-rollup-{}-{}.csv", date_text(filter.from_day), date_text(filter.to_day));
     let (tx, rx) = tokio::sync::mpsc::channel(256);
     tokio::spawn(stats_read::stream_rollup(state.db.clone(), filter, tx));
-    let head = format!("\u{feff}{}", csv_line(ROLLUP_HEADER.iter().copied()));
+    let head = format!("{}{}", spreadsheet::BOM, spreadsheet::line(ROLLUP_HEADER));
     let body = futures_util::stream::unfold((Some(head), rx), move |(head, mut rx)| async move {
         if let Some(head) = head {
             return Some((Ok::<_, actix_web::Error>(web::Bytes::from(head)), (None, rx)));
@@ -94,5 +95,5 @@ fn line(r: &RollupRow, mask: i64) -> String {
         r.courses_completed.to_string(),
         score,
     ];
-    csv_line(cells.iter().map(String::as_str))
+    spreadsheet::line(&cells)
 }

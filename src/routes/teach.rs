@@ -169,7 +169,9 @@ pub async fn delete_course(
     if form.confirm_slug.trim() != course.slug {
         return Err(AppError::BadRequest(format!("type the course's short name {:?} to confirm deletion", course.slug)));
     }
-    courses::delete(&state.db, course.id).await?;
+    let versions = courses::delete(&state.db, course.id).await?;
+    // Media of the course must stop now, not when the content route's cache expires.
+    state.file_cache.forget_versions(&versions);
     let actor = scope.user.as_ref().map(|u| u.id);
     audit::record(&state.db, actor, "course.delete", &course.id.to_string(), &course.slug).await?;
     Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, "/teach")).finish())

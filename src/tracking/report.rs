@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::db::progress::{CourseProgressRow, ItemProgressRow};
 use crate::db::progress_read::LearnerRow;
+use crate::spreadsheet;
 
 /// A lesson column.
 #[derive(Debug, Clone, Serialize)]
@@ -60,8 +61,11 @@ impl ClassReport {
     /// UTF-8 with a byte-order mark, which spreadsheet programs on Chinese Windows need to
     /// read the names right. Lines: one per learner for the course, then one per lesson.
     pub fn to_csv(&self, course_title: &str) -> String {
-        let mut out = String::from("\u{feff}");
-        out.push_str("username,name,lesson_id,lesson,kind,status,score,percent,time_spent_seconds,attempts,last_access_utc\r\n");
+        let mut out = String::from(spreadsheet::BOM);
+        out.push_str(&spreadsheet::line([
+            "username", "name", "lesson_id", "lesson", "kind", "status", "score", "percent", "time_spent_seconds", "attempts",
+            "last_access_utc",
+        ]));
         for row in &self.rows {
             let mut line = |key: &str, title: &str, kind: &str, cell: &Cell| {
                 let fields = [
@@ -77,8 +81,7 @@ impl ClassReport {
                     cell.attempts.to_string(),
                     cell.last_access.clone().unwrap_or_default(),
                 ];
-                out.push_str(&fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
-                out.push_str("\r\n");
+                out.push_str(&spreadsheet::line(&fields));
             };
             line("", course_title, "course", &row.course);
             for (item, cell) in self.items.iter().zip(&row.cells) {
@@ -118,17 +121,6 @@ pub fn minutes(ms: i64) -> i64 {
     (ms + 59_999) / 60_000
 }
 
-/// Quotes a field when needed, and defuses text a spreadsheet would run as a formula
-/// (a learner could name themselves `=HYPERLINK(...)`).
-pub fn csv_field(text: &str) -> String {
-    let text = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{text}") } else { text.to_string() };
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text
-    }
-}
-
 /// Unix milliseconds as `YYYY-MM-DD HH:MM` in UTC.
 pub fn format_utc(ms: i64) -> String {
     let secs = ms.div_euclid(1000);
@@ -146,14 +138,6 @@ mod tests {
         assert_eq!(format_utc(0), "1970-01-01 00:00");
         assert_eq!(format_utc(1_700_000_000_000), "2023-11-14 22:13");
         assert_eq!(format_utc(951_782_400_000), "2000-02-29 00:00");
-    }
-
-    #[test]
-    fn csv_fields_are_quoted_and_formulas_defused() {
-        assert_eq!(csv_field("王小明"), "王小明");
-        assert_eq!(csv_field("a,b"), "\"a,b\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_field("=1+1"), "'=1+1");
     }
 
     #[test]

@@ -72,6 +72,38 @@ async fn roster_import_previews_bad_rows_applies_good_ones_and_updates_on_reimpo
 }
 
 #[tokio::test]
+async fn the_initial_password_csv_keeps_its_columns_and_neutralises_formulas() {
+    let app = spawn_app_with(Options { import_demo: false }).await;
+    let org = app.org().await;
+    app.add_user("ta", "teacher", Some(org.school_a1), Some(org.region_a)).await;
+    let csrf = app.login("ta").await;
+    let csv = "username,name,class\r\nli4,\"Li, \"\"Four\"\"\",七年级1班\r\nwang5,\"=HYPERLINK(\"\"x\"\")\",@七年级2班\r\n";
+    let page = preview(&app, &csrf, csv).await;
+    let res = app.client.post(app.url("/teach/roster/apply")).form(&[("upload", upload_id(&page).as_str()), ("csrf_token", csrf.as_str())]).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let done = res.text().await.unwrap();
+    let prefix = "href=\"data:text/csv;charset=utf-8,";
+    let at = done.find(prefix).expect("download link") + prefix.len();
+    let encoded = &done[at..at + done[at..].find('"').unwrap()];
+    let file = percent_encoding::percent_decode_str(encoded).decode_utf8().unwrap().into_owned();
+    let file = file.strip_prefix('\u{feff}').expect("starts with a byte order mark");
+
+    let mut reader = csv::Reader::from_reader(file.as_bytes());
+    assert_eq!(reader.headers().unwrap().iter().collect::<Vec<_>>(), ["username", "name", "class", "initial_password"]);
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 2);
+    assert!(rows.iter().all(|r| r.len() == 4), "every row has four columns: {rows:?}");
+    let li4 = rows.iter().find(|r| &r[0] == "li4").unwrap();
+    assert_eq!(&li4[1], "Li, \"Four\"", "the comma and the quote stay inside the name");
+    let wang5 = rows.iter().find(|r| &r[0] == "wang5").unwrap();
+    assert_eq!((&wang5[1], &wang5[2]), ("'=HYPERLINK(\"x\")", "'@七年级2班"), "formulas neutralised");
+    for row in &rows {
+        let user = courseware::db::users::find_by_username(&app.db, &row[0]).await.unwrap().unwrap();
+        assert!(courseware::auth::password::verify(&row[3], &user.password_hash), "the password column is the password of {}", &row[0]);
+    }
+}
+
+#[tokio::test]
 async fn self_registration_only_when_the_admin_allows_it() {
     let app = spawn_app_with(Options { import_demo: false }).await;
     assert_eq!(app.get("/register").await.status(), 404);

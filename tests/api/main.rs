@@ -3,6 +3,7 @@
 mod accounts;
 mod browser;
 mod cc_progress;
+mod cmi5_api;
 mod cmi5_browser;
 mod cli_errors;
 mod differential;

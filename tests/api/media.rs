@@ -169,3 +169,24 @@ async fn behind_nginx_authorized_requests_are_handed_over_with_x_accel_redirect(
     let res = client.get(format!("{base}{forged}")).send().await.unwrap();
     assert!(res.headers().get("x-accel-redirect").is_none(), "no hand-over without authorization");
 }
+
+#[tokio::test]
+async fn media_of_a_deleted_course_stops_at_once() {
+    let app = spawn_app().await;
+    let course = app.demo_course("rice-growing").await;
+    let url = demo_video_url(&app).await;
+    assert_eq!(app.get(&url).await.status(), 200, "served, and now in the file cache");
+    let res = app.client.post(app.url("/login")).form(&[("username", "admin"), ("password", crate::helpers::ADMIN_PASSWORD)]).send().await.unwrap();
+    assert_eq!(res.status(), 303);
+    let csrf = app.get_json("/api/v1/me").await["csrf_token"].as_str().unwrap().to_string();
+    let res = app
+        .client
+        .post(app.url(&format!("/teach/courses/{}/delete", course["id"])))
+        .form(&[("confirm_slug", "rice-growing"), ("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(reqwest::Client::new().get(app.url(&url)).send().await.unwrap().status(), 404);
+    assert_eq!(app.get(&url).await.status(), 404);
+}

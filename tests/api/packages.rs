@@ -337,6 +337,7 @@ async fn older_versions_stay_readable_until_removed() {
     let del = |v: &serde_json::Value| app.client.delete(app.url(&format!("/api/v1/courses/{course}/versions/{}", v["version_id"]))).bearer_auth(&token).send();
     assert_eq!(del(&v2).await.unwrap().status(), 409, "the latest version cannot be removed");
     assert_eq!(del(&v1).await.unwrap().status(), 204);
+    assert_eq!(app.get(&url).await.status(), 404, "its files stop at once, not when the file cache expires");
     assert_eq!(get(format!("/api/v1/courses/{course}/versions/{}", v1["version_id"])).await.unwrap().status(), 404);
     let list: serde_json::Value = get(format!("/api/v1/courses/{course}/versions")).await.unwrap().json().await.unwrap();
     assert_eq!(list["versions"].as_array().unwrap().len(), 1);

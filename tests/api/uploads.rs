@@ -1,5 +1,6 @@
 //! Resumable uploads: a connection cut mid-upload resumes from the acknowledged offset,
-//! and the browser form shows real progress and ends on the new course.
+//! and the browser form shows real progress and ends on the new course; a restart clears
+//! spool files that a killed process left and keeps uploads in progress.
 
 use std::io::{Read, Write};
 use std::time::Duration;
@@ -140,4 +141,53 @@ async fn browser_upload_shows_progress_and_lands_on_the_new_course() {
             path.display()
         );
     }
+}
+
+#[tokio::test]
+async fn a_restart_removes_stray_spool_files_and_a_tus_upload_in_progress_carries_on() {
+    let app = spawn_app_with(Options { import_demo: false }).await;
+    let org = app.org().await;
+    let teacher = app.add_user("t1", "teacher", Some(org.school_a1), Some(org.region_a)).await;
+    let token = app.token_for(teacher).await;
+    let package = std::fs::read(fixtures_dir().join("tolerated/ItemWithNonExistentResourceId_SCORM12.zip")).unwrap();
+    let half = package.len() / 2;
+    let tus = |client: &reqwest::Client, method: reqwest::Method, url: String| {
+        client.request(method, url).bearer_auth(&token).header("Tus-Resumable", "1.0.0")
+    };
+    let res = tus(&app.client, reqwest::Method::POST, app.url("/api/v1/uploads"))
+        .header("Upload-Length", package.len().to_string())
+        .header("Content-Type", "application/offset+octet-stream")
+        .body(package[..half].to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let location = res.headers()["location"].to_str().unwrap().to_string();
+    // What a SIGKILL during a direct upload leaves, next to a roster waiting to be applied.
+    let uploads = app.data_dir.path().join("uploads");
+    std::fs::write(uploads.join("spool-AbC123"), vec![0u8; 4096]).unwrap();
+    let staged = uploads.join("roster-9-00112233445566778899aabbccddeeff.csv");
+    std::fs::write(&staged, b"username,name,class\n").unwrap();
+
+    let restarted = app.restart().await;
+    let base = format!("http://127.0.0.1:{}", restarted.port());
+    tokio::spawn(restarted.run_until_stopped());
+    assert!(!uploads.join("spool-AbC123").exists(), "the stray spool file is gone");
+    assert!(staged.exists(), "a staged roster is not a spool file");
+
+    let client = reqwest::Client::new();
+    let head = tus(&client, reqwest::Method::HEAD, format!("{base}{location}")).send().await.unwrap();
+    assert_eq!(head.status(), 200);
+    assert_eq!(head.headers()["upload-offset"], half.to_string());
+    let res = tus(&client, reqwest::Method::PATCH, format!("{base}{location}"))
+        .header("Upload-Offset", half.to_string())
+        .header("Content-Type", "application/offset+octet-stream")
+        .body(package[half..].to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    let id = location.rsplit('/').next().unwrap();
+    let res = client.post(format!("{base}/teach/uploads/complete")).bearer_auth(&token).json(&serde_json::json!({"upload": id})).send().await.unwrap();
+    assert_eq!(res.status(), 201, "the upload begun before the restart imports after it");
 }
