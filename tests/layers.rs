@@ -146,7 +146,6 @@ const ROUTES_STILL_USING_DB: &[&str] = &[
     "admin.rs",
     "api_courses.rs",
     "api_packages.rs",
-    "class_progress.rs",
     "cmi5.rs",
     "content.rs",
     "courses.rs",
@@ -157,7 +156,6 @@ const ROUTES_STILL_USING_DB: &[&str] = &[
     "scorm.rs",
     "stats.rs",
     "stats_export.rs",
-    "teach.rs",
     "uploads.rs",
     "views.rs",
 ];
