@@ -4,6 +4,8 @@
 //! authorize, call one use case and render.
 
 pub mod class_report;
+pub mod cmi5;
+pub mod scorm;
 pub mod teach;
 
 use std::sync::Arc;
