@@ -137,6 +137,7 @@ pub struct ScoState {
 }
 
 /// The learner's newest attempt of every SCO of a course they launched.
+#[tracing::instrument(skip_all, fields(course_id = course_id))]
 pub async fn sco_states(state: &AppState, user_id: i64, course_id: i64) -> Result<Vec<ScoState>, AppError> {
     let attempts = store::latest_of_course(&state.db, user_id, course_id).await?;
     Ok(attempts.into_iter().map(|a| ScoState { cmi: readable_values(&a), attempt: a }).collect())

@@ -28,6 +28,7 @@ pub struct Workbench {
     pub classes: Vec<ClassRow>,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn workbench(state: &AppState, user: &SessionUser) -> Result<Workbench, AppError> {
     let admin = user.role == Role::Admin;
     let school = if admin { None } else { user.school_id };

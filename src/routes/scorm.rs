@@ -15,6 +15,7 @@ use crate::routes::courses::load_course;
 use crate::routes::views::{content_url, CourseView};
 use crate::tracking::runtime::CommitBody;
 
+/// The lesson page (`courses`) embeds the player and follows the navigation through this module.
 pub use crate::app::scorm::{Navigation, ScormPlayer};
 
 /// A commit carries at most the suspend_data ceiling plus interactions; 4 MiB is plenty.

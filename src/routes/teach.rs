@@ -15,6 +15,7 @@ use crate::render::PageEnv;
 use crate::routes::courses::html;
 use crate::routes::views::CourseView;
 
+/// The upload handlers (`uploads`, `api_packages`) name the owner through this module.
 pub use crate::app::teach::owner_for;
 
 #[derive(Serialize)]
