@@ -14,6 +14,7 @@ pub mod packages;
 pub mod provision;
 pub mod render;
 pub mod routes;
+pub mod scorm;
 pub mod startup;
 pub mod stats;
 pub mod storage;

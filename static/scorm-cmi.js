@@ -1,11 +1,11 @@
 // SCORM 1.2 and 2004 data model rules for the in-browser runtime: a compact port
-// of src/tracking/cmi (the server re-checks every committed value with the same
+// of src/scorm/cmi (the server re-checks every committed value with the same
 // rules, so this copy only has to answer the SCO synchronously and correctly).
 // Plain ES2017, no dependencies; defines window.CwScormCmi.
 (function (root) {
   'use strict';
 
-  // Fault kind -> error code, per version (see src/tracking/cmi/error.rs).
+  // Fault kind -> error code, per version (see src/scorm/cmi/error.rs).
   var CODES = {
     '1.2': { emptyGet: 201, emptySet: 201, undef: 401, unimpl: 401, noChildren: 202, noCount: 203,
       noVersion: 401, keyword: 402, readOnly: 403, writeOnly: 404, notInit: 101, outOfRange: 201,

@@ -16,7 +16,7 @@ const FLOORS: &[&[&str]] = &[
     &["config", "assets", "i18n", "telemetry", "db", "storage", "media"],
     // Capabilities with rules of their own, and the web edge's error type: the sign-in
     // middleware and the tus handlers answer HTTP themselves.
-    &["auth", "packages", "tracking", "stats", "uploads", "error"],
+    &["auth", "packages", "tracking", "scorm", "stats", "uploads", "error"],
     // What a user does (use cases, first-start provisioning), and page rendering.
     &["app", "provision", "render"],
     // The edges.

@@ -8,8 +8,8 @@ use crate::auth::media_token::now_secs;
 use crate::auth::session::SessionUser;
 use crate::db::{courses, scorm as store, versions};
 use crate::error::AppError;
-use crate::tracking::cmi::Limits;
-use crate::tracking::runtime::{version_of, CommitBody, CommitReply};
+use crate::scorm::cmi::Limits;
+use crate::scorm::runtime::{version_of, CommitBody, CommitReply};
 
 use super::AppState;
 

@@ -60,7 +60,7 @@ pub async fn latest_of_course(db: &Db, user_id: i64, course_id: i64) -> DbResult
 }
 
 /// Inserts or replaces one attempt row whole. Callers serialise writes per SCO (see
-/// `tracking::runtime`), so a plain upsert cannot lose a concurrent update.
+/// `scorm::runtime`), so a plain upsert cannot lose a concurrent update.
 pub async fn save(db: &Db, key: ScoKey<'_>, row: &AttemptRow) -> DbResult<()> {
     // Nullable floats: prepared per use on Postgres (see db::progress for why).
     sqlx::query(&format!(

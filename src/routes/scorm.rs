@@ -13,7 +13,7 @@ use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::routes::courses::load_course;
 use crate::routes::views::{content_url, CourseView};
-use crate::tracking::runtime::CommitBody;
+use crate::scorm::runtime::CommitBody;
 
 /// The lesson page (`courses`) embeds the player and follows the navigation through this module.
 pub use crate::app::scorm::{Navigation, ScormPlayer};

@@ -1,9 +1,8 @@
 //! Folding logged progress events into the progress rows and the usage totals, for the
 //! progress writer ([`super::writer`]): with a batch being appended, on Postgres aside from
-//! it, and at startup for what a stopped server left pending. Also which events of a batch
-//! of requests are new, which both appends and folds need.
+//! it, and at startup for what a stopped server left pending.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 
 use sqlx::pool::PoolConnection;
@@ -13,7 +12,7 @@ use tokio::time::Instant;
 use super::apply::apply;
 use super::event::Event;
 use super::meta::Lookups;
-use super::writer::Stored;
+use super::batch::new_event;
 use super::TrackError;
 use crate::db::progress::{self, NewEvent};
 use crate::db::{progress_pending, Db, DbResult};
@@ -30,33 +29,6 @@ impl Later {
     pub fn deadline(&self, after: Duration) -> Option<Instant> {
         self.since.map(|t| t + after)
     }
-}
-
-/// Each event of the jobs once, ordered by learner and client id: within a batch the first
-/// copy of an event is the one written; later copies (a retry racing its original) are
-/// duplicates whatever the database says.
-pub fn unique_events<'a>(jobs: impl Iterator<Item = &'a [Event]>) -> Vec<&'a Event> {
-    let mut seen = HashSet::new();
-    let mut unique: Vec<&Event> = Vec::new();
-    for ev in jobs.flatten() {
-        if seen.insert((ev.user_id, ev.client_id.as_str())) {
-            unique.push(ev);
-        }
-    }
-    unique.sort_by(|a, b| (a.user_id, &a.client_id).cmp(&(b.user_id, &b.client_id)));
-    unique
-}
-
-/// Per job, per event: whether this transaction stored it (its first copy, if repeated).
-pub fn stored_per_job<'a>(jobs: impl Iterator<Item = &'a [Event]>, ids: &HashMap<(i64, String), i64>) -> Vec<Stored> {
-    let mut claimed = HashSet::new();
-    jobs.map(|events| {
-        events
-            .iter()
-            .map(|e| ids.contains_key(&(e.user_id, e.client_id.clone())) && claimed.insert((e.user_id, e.client_id.as_str())))
-            .collect()
-    })
-    .collect()
 }
 
 /// One transaction: append the events, and fold them with those pending into the progress
@@ -121,19 +93,4 @@ pub async fn recover(db: &Db, lookups: &Lookups) -> Result<Vec<(i64, Event)>, Tr
         progress_pending::claim(&mut conn, &gone).await?;
     }
     Ok(found)
-}
-
-pub fn new_event(e: &Event) -> NewEvent {
-    NewEvent {
-        user_id: e.user_id,
-        client_event_id: e.client_id.clone(),
-        course_id: e.item.course_id,
-        item_id: e.item.item_id,
-        item_key: e.item.key.clone(),
-        kind: e.kind.as_str(),
-        payload: serde_json::to_string(&e.payload).unwrap_or_else(|_| "{}".into()),
-        client_ts: e.client_ts,
-        at: e.at,
-        received_at: e.received_at,
-    }
 }

@@ -6,7 +6,7 @@
 //! always be derived again from the log ([`rebuild`]).
 
 pub mod apply;
-pub mod cmi;
+pub mod batch;
 pub mod durable;
 pub mod event;
 pub mod fold;
@@ -17,7 +17,6 @@ pub mod quiz;
 pub mod rebuild;
 pub mod report;
 pub mod rules;
-pub mod runtime;
 pub mod state;
 pub mod totals;
 pub mod writer;
@@ -61,12 +60,12 @@ pub struct Outcome {
 
 /// The progress service shared by all requests.
 pub struct Tracker {
-    db: Db,
+    pub(crate) db: Db,
     pub lookups: Arc<Lookups>,
     /// Usage statistics kept by the writer, and media bytes counted by the content route.
     pub stats: Arc<totals::Recorder>,
     pub media: Arc<media_bytes::MediaTally>,
-    writer: Writer,
+    pub(crate) writer: Writer,
     allow_guests: bool,
 }
 
@@ -143,7 +142,7 @@ impl Tracker {
     }
 
     /// The item if it exists and `user` may study its course.
-    async fn visible_item(&self, user: &SessionUser, item_id: i64) -> Result<Option<Arc<ItemMeta>>, TrackError> {
+    pub(crate) async fn visible_item(&self, user: &SessionUser, item_id: i64) -> Result<Option<Arc<ItemMeta>>, TrackError> {
         let Some(item) = self.lookups.item(&self.db, item_id).await? else { return Ok(None) };
         let visible = self.lookups.can_view(&self.db, user, item.course_id, self.allow_guests).await?;
         Ok(visible.then_some(item))

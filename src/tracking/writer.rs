@@ -34,7 +34,8 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use super::durable::{Durability, Flusher};
-use super::fold::{fold_on, new_event, recover, stored_per_job, unique_events, Later};
+use super::batch::{new_event, stored_per_job, unique_events, Stored};
+use super::fold::{fold_on, recover, Later};
 use super::event::Event;
 use super::meta::Lookups;
 use super::TrackError;
@@ -62,7 +63,6 @@ pub const FOLD_ASIDE_AFTER: Duration = Duration::from_millis(200);
 const FOLD_EVENTS: usize = 4000;
 
 /// Per event of a request: `true` if this request stored it, `false` if it was already stored.
-pub type Stored = Vec<bool>;
 
 struct Job {
     events: Vec<Event>,

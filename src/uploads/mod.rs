@@ -23,8 +23,9 @@
 //! ```
 //!
 //! When the upload is complete the app calls [`UploadStore::take_completed`], imports the
-//! file, then [`UploadStore::remove`]s it. [`UploadStore::sweep_expired`] runs at start and
-//! periodically.
+//! file, then [`UploadStore::remove`]s it. [`UploadStore::sweep_expired`] runs at start (an
+//! expired upload lingers until the next start: its record says it is expired, and it is
+//! refused as such).
 
 mod error;
 mod handlers;

@@ -11,8 +11,8 @@ const read = (rel) => readFileSync(new URL(rel, import.meta.url), 'utf8');
 const CMI_JS = read('../../static/scorm-cmi.js');
 const BRIDGE_JS = read('../../static/scorm-bridge.js');
 // The shared cases live beside the Rust tests; the module sits at
-// src/tracking/cmi in the server and at src/cmi in the scratch crate.
-const PARITY = ['../../src/tracking/cmi/tests/parity.json']
+// src/scorm/cmi in the server and at src/cmi in the scratch crate.
+const PARITY = ['../../src/scorm/cmi/tests/parity.json']
   .map((rel) => new URL(rel, import.meta.url))
   .find((url) => existsSync(url));
 

@@ -12,9 +12,9 @@ use serde_json::Value;
 use tokio::sync::Mutex;
 
 use super::cmi::{self, CmiState, Completion, Launch, Limits, Success, TimeLimitAction, Version};
-use super::event::{Event, EventKind, Payload, Position, Reported};
-use super::meta::ItemMeta;
-use super::{TrackError, Tracker};
+use crate::tracking::event::{Event, EventKind, Payload, Position, Reported};
+use crate::tracking::meta::ItemMeta;
+use crate::tracking::{TrackError, Tracker};
 use crate::auth::session::SessionUser;
 use crate::db::scorm::{self as store, AttemptRow, ScoKey};
 use crate::db::{courses, now_ms};
