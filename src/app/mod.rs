@@ -3,6 +3,11 @@
 //! calls `db/`, `storage/`, `media/` and the capabilities; `routes/` and `cli/` parse,
 //! authorize, call one use case and render.
 
+pub mod class_report;
+pub mod cmi5;
+pub mod scorm;
+pub mod teach;
+
 use std::sync::Arc;
 
 use crate::auth::media_token::MediaSigner;

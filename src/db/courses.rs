@@ -1,5 +1,7 @@
 //! Courses, their immutable versions, the versions' files and items.
 
+use sqlx::AnyConnection;
+
 use super::{blobs, now_ms, Db, DbError, DbResult};
 use crate::domain::Visibility;
 
@@ -354,12 +356,17 @@ pub async fn managed(db: &Db, school_id: Option<i64>, all: bool) -> DbResult<Vec
 }
 
 pub async fn update_settings(db: &Db, course_id: i64, published: bool, visibility: Visibility) -> DbResult<()> {
+    update_settings_in(&mut *db.pool.acquire().await?, course_id, published, visibility).await
+}
+
+/// [`update_settings`] in the caller's transaction (with the classes and the audit entry).
+pub async fn update_settings_in(conn: &mut AnyConnection, course_id: i64, published: bool, visibility: Visibility) -> DbResult<()> {
     sqlx::query("UPDATE courses SET published = $1, visibility = $2, updated_at = $3 WHERE id = $4")
         .bind(published as i64)
         .bind(visibility.as_str())
         .bind(now_ms())
         .bind(course_id)
-        .execute(&db.pool)
+        .execute(conn)
         .await?;
     Ok(())
 }
@@ -370,11 +377,19 @@ pub async fn update_settings(db: &Db, course_id: i64, published: bool, visibilit
 /// the versions removed.
 pub async fn delete(db: &Db, course_id: i64) -> DbResult<Vec<i64>> {
     let mut tx = db.pool.begin().await?;
+    let versions = delete_in(&mut tx, course_id).await?;
+    tx.commit().await?;
+    Ok(versions)
+}
+
+/// [`delete`] in the caller's transaction (with the audit entry); returns the ids of the
+/// versions removed.
+pub async fn delete_in(conn: &mut AnyConnection, course_id: i64) -> DbResult<Vec<i64>> {
     // Read inside the transaction after its first write, so no version can slip in between.
-    sqlx::query("DELETE FROM course_classes WHERE course_id = $1").bind(course_id).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM course_classes WHERE course_id = $1").bind(course_id).execute(&mut *conn).await?;
     let versions: Vec<(i64,)> = sqlx::query_as("SELECT id FROM course_versions WHERE course_id = $1")
         .bind(course_id)
-        .fetch_all(&mut *tx)
+        .fetch_all(&mut *conn)
         .await?;
     for sql in [
         "DELETE FROM item_progress WHERE course_id = $1",
@@ -384,23 +399,21 @@ pub async fn delete(db: &Db, course_id: i64) -> DbResult<Vec<i64>> {
         "DELETE FROM course_versions WHERE course_id = $1",
         "DELETE FROM courses WHERE id = $1",
     ] {
-        sqlx::query(sql).bind(course_id).execute(&mut *tx).await?;
+        sqlx::query(sql).bind(course_id).execute(&mut *conn).await?;
     }
-    tx.commit().await?;
     Ok(versions.into_iter().map(|v| v.0).collect())
 }
 
-/// Replaces the classes a course is assigned to, in one transaction.
-pub async fn set_classes(db: &Db, course_id: i64, class_ids: &[i64]) -> DbResult<()> {
-    let mut tx = db.pool.begin().await?;
-    sqlx::query("DELETE FROM course_classes WHERE course_id = $1").bind(course_id).execute(&mut *tx).await?;
+/// Replaces the classes a course is assigned to, in the caller's transaction (with the
+/// settings and the audit entry).
+pub async fn set_classes_in(conn: &mut AnyConnection, course_id: i64, class_ids: &[i64]) -> DbResult<()> {
+    sqlx::query("DELETE FROM course_classes WHERE course_id = $1").bind(course_id).execute(&mut *conn).await?;
     for class_id in class_ids {
         sqlx::query("INSERT INTO course_classes (course_id, class_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
             .bind(course_id)
             .bind(class_id)
-            .execute(&mut *tx)
+            .execute(&mut *conn)
             .await?;
     }
-    tx.commit().await?;
     Ok(())
 }

@@ -5,18 +5,15 @@ use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
+use crate::app::class_report::{class_report, CourseReport};
+use crate::app::AppState;
 use crate::auth::policy::Scope;
-use crate::db::courses;
-use crate::db::progress_read::{self, LearnerFilter};
-use crate::domain::Role;
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::render::PageEnv;
 use crate::routes::courses::html;
-use crate::routes::teach::managed_course;
 use crate::routes::views::CourseView;
-use crate::app::AppState;
-use crate::tracking::report::{ClassReport, ReportItem};
+use crate::tracking::report::ClassReport;
 
 #[derive(Debug, Deserialize)]
 pub struct ClassQuery {
@@ -67,32 +64,12 @@ pub async fn export_class_progress(
         .body(page.report.to_csv(&page.course.name)))
 }
 
-/// The report for a course the reader manages. Teachers see their school's learners only.
 async fn class_page(state: &AppState, scope: &Scope, course_id: i64, class: Option<i64>, lang: Lang) -> Result<ClassProgressPage, AppError> {
-    let course = managed_course(state, scope, course_id).await?;
-    state.tracker.settle().await?;
-    let classes = match course.school_id {
-        Some(school) => progress_read::classes_of_school(&state.db, school).await?,
-        None => Vec::new(),
-    };
-    if class.is_some_and(|c| !classes.iter().any(|(id, _)| *id == c)) {
-        return Err(AppError::NotFound("class"));
-    }
-    let school_id = if scope.role() == Some(Role::Admin) { None } else { course.school_id };
-    let filter = LearnerFilter { course_id, school_id, class_id: class };
-    let version = course.latest_version_id.ok_or(AppError::NotFound("course"))?;
-    let items = courses::items(&state.db, version)
-        .await?
-        .into_iter()
-        .filter(|i| i.kind != "folder")
-        .map(|i| ReportItem { title: lang.pick(&i.title, i.title_en.as_deref()).to_string(), key: i.identifier, kind: i.kind })
-        .collect();
-    let learners = progress_read::learners(&state.db, filter).await?;
-    let (item_rows, course_rows) = progress_read::rows_of_learners(&state.db, filter).await?;
+    let CourseReport { course, classes, report } = class_report(state, scope, course_id, class, lang).await?;
     Ok(ClassProgressPage {
         course: CourseView::new(course, lang),
         classes: classes.into_iter().map(|(id, name)| ClassOption { id, name, selected: class == Some(id) }).collect(),
         class_id: class,
-        report: ClassReport::new(items, learners, item_rows, course_rows),
+        report,
     })
 }

@@ -5,38 +5,18 @@ use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
+use crate::app::teach::{self as workbench, ClassRow};
+use crate::app::AppState;
 use crate::auth::policy::Scope;
 use crate::auth::session::{CurrentUser, SessionUser};
-use crate::db::courses::{self, CourseRow};
-use crate::db::{audit, org};
 use crate::domain::{Role, Visibility};
 use crate::error::AppError;
-use crate::packages::import::Owner;
 use crate::render::PageEnv;
 use crate::routes::courses::html;
 use crate::routes::views::CourseView;
-use crate::app::AppState;
 
-/// The owner of a package a user uploads: a teacher's school, or for an admin the school
-/// named by code (or no school: a city-wide course). `visibility` is the uploader's choice
-/// (`None` or empty: none made), refused unless it is one of [`Visibility`]'s words.
-pub async fn owner_for(state: &AppState, user: &SessionUser, school: Option<&str>, visibility: Option<&str>) -> Result<Owner, AppError> {
-    let visibility = visibility.filter(|v| !v.is_empty()).map(Visibility::parse).transpose().map_err(AppError::BadRequest)?;
-    let school_row = match (user.role, school) {
-        (Role::Teacher, _) => Some(org::school(&state.db, user.school_id.ok_or(AppError::Forbidden)?).await?),
-        (Role::Admin, Some(code)) => Some(
-            org::school_by_code(&state.db, code)
-                .await
-                .map_err(|_| AppError::BadRequest(format!("school {code} does not exist")))?,
-        ),
-        (Role::Admin, None) => None,
-        _ => return Err(AppError::Forbidden),
-    };
-    Ok(match school_row {
-        Some(s) => Owner::school(&s, Some(user.id), visibility),
-        None => Owner::global(Some(user.id), visibility),
-    })
-}
+/// The upload handlers (`uploads`, `api_packages`) name the owner through this module.
+pub use crate::app::teach::owner_for;
 
 #[derive(Serialize)]
 struct ManagedCourse {
@@ -50,7 +30,7 @@ struct ManagedCourse {
 #[derive(Serialize)]
 struct TeachPage {
     courses: Vec<ManagedCourse>,
-    classes: Vec<org::ClassRow>,
+    classes: Vec<ClassRow>,
 }
 
 #[derive(Serialize)]
@@ -73,18 +53,13 @@ fn require_teacher(user: &CurrentUser) -> Result<&SessionUser, AppError> {
 #[tracing::instrument(skip_all)]
 pub async fn show_workbench(state: web::Data<AppState>, env: PageEnv, user: CurrentUser) -> Result<HttpResponse, AppError> {
     let teacher = require_teacher(&user)?;
-    let school = if teacher.role == Role::Admin { None } else { teacher.school_id };
-    let rows = courses::managed(&state.db, school, teacher.role == Role::Admin).await?;
-    let mut courses = Vec::with_capacity(rows.len());
-    for r in rows {
-        let class_ids = courses::course_classes(&state.db, r.id).await?;
-        courses.push(ManagedCourse { published: r.published == 1, visibility: r.visibility.clone(), class_ids, view: CourseView::new(r, env.lang) });
-    }
-    let classes = match school {
-        Some(s) => org::classes(&state.db, s).await?,
-        None => Vec::new(),
-    };
-    Ok(html(state.renderer.render("teach/index.html", &env, &TeachPage { courses, classes })?))
+    let bench = workbench::workbench(&state, teacher).await?;
+    let courses = bench
+        .courses
+        .into_iter()
+        .map(|m| ManagedCourse { published: m.course.published == 1, visibility: m.course.visibility.clone(), class_ids: m.class_ids, view: CourseView::new(m.course, env.lang) })
+        .collect();
+    Ok(html(state.renderer.render("teach/index.html", &env, &TeachPage { courses, classes: bench.classes })?))
 }
 
 #[derive(Serialize)]
@@ -101,16 +76,17 @@ pub async fn show_upload(state: web::Data<AppState>, env: PageEnv, user: Current
     Ok(html(state.renderer.render("teach/upload.html", &env, &page)?))
 }
 
-/// The course if the user may manage it; otherwise "not found" (ids reveal nothing).
-pub(crate) async fn managed_course(state: &AppState, scope: &Scope, course_id: i64) -> Result<CourseRow, AppError> {
-    let course = courses::get(&state.db, course_id).await?;
-    if scope.can_manage(&course) {
-        Ok(course)
-    } else if scope.can_view(&course, &courses::course_classes(&state.db, course_id).await?) {
-        Err(AppError::Forbidden)
-    } else {
-        Err(AppError::NotFound("course"))
-    }
+/// The form's pairs as settings: `visibility` must be one of [`Visibility`]'s words, `class`
+/// values are class ids.
+fn parse_settings(form: &SettingsForm) -> Result<workbench::Settings, AppError> {
+    let value = |key: &str| form.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+    let visibility = Visibility::parse(value("visibility").unwrap_or("")).map_err(AppError::BadRequest)?;
+    let class_ids = form
+        .iter()
+        .filter(|(k, _)| k == "class")
+        .map(|(_, v)| v.parse::<i64>().map_err(|_| AppError::BadRequest(format!("bad class id {v:?}"))))
+        .collect::<Result<_, _>>()?;
+    Ok(workbench::Settings { published: value("published").is_some(), visibility, class_ids })
 }
 
 #[tracing::instrument(skip_all, fields(course_id = *course_id))]
@@ -121,26 +97,9 @@ pub async fn update_settings(
     course_id: web::Path<i64>,
     form: web::Form<SettingsForm>,
 ) -> Result<HttpResponse, AppError> {
-    let course = managed_course(&state, &scope, *course_id).await?;
-    let value = |key: &str| form.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
-    let visibility = Visibility::parse(value("visibility").unwrap_or("")).map_err(AppError::BadRequest)?;
-    let published = value("published").is_some();
-    let mut class_ids = Vec::new();
-    for (_, v) in form.iter().filter(|(k, _)| k == "class") {
-        class_ids.push(v.parse::<i64>().map_err(|_| AppError::BadRequest(format!("bad class id {v:?}")))?);
-    }
-    // Only classes of the course's own school can be assigned.
-    let school_classes = match course.school_id {
-        Some(school) => org::classes(&state.db, school).await?,
-        None => Vec::new(),
-    };
-    if let Some(bad) = class_ids.iter().find(|id| !school_classes.iter().any(|c| c.id == **id)) {
-        return Err(AppError::BadRequest(format!("class {bad} is not a class of this course's school")));
-    }
-    courses::update_settings(&state.db, course.id, published, visibility).await?;
-    courses::set_classes(&state.db, course.id, &class_ids).await?;
-    let actor = scope.user.as_ref().map(|u| u.id);
-    audit::record(&state.db, actor, "course.settings", &course.id.to_string(), &format!("published={published} visibility={visibility}")).await?;
+    let course = workbench::managed_course(&state, &scope, *course_id).await?;
+    let settings = parse_settings(&form)?;
+    workbench::update_settings(&state, &scope, &course, &settings).await?;
     Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, "/teach")).finish())
 }
 
@@ -151,7 +110,7 @@ pub async fn confirm_delete(
     scope: Scope,
     course_id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let course = managed_course(&state, &scope, *course_id).await?;
+    let course = workbench::managed_course(&state, &scope, *course_id).await?;
     let page = DeletePage { course: CourseView::new(course, env.lang) };
     Ok(html(state.renderer.render("teach/delete.html", &env, &page)?))
 }
@@ -165,14 +124,6 @@ pub async fn delete_course(
     course_id: web::Path<i64>,
     form: web::Form<DeleteForm>,
 ) -> Result<HttpResponse, AppError> {
-    let course = managed_course(&state, &scope, *course_id).await?;
-    if form.confirm_slug.trim() != course.slug {
-        return Err(AppError::BadRequest(format!("type the course's short name {:?} to confirm deletion", course.slug)));
-    }
-    let versions = courses::delete(&state.db, course.id).await?;
-    // Media of the course must stop now, not when the content route's cache expires.
-    state.file_cache.forget_versions(&versions);
-    let actor = scope.user.as_ref().map(|u| u.id);
-    audit::record(&state.db, actor, "course.delete", &course.id.to_string(), &course.slug).await?;
+    workbench::delete_course(&state, &scope, *course_id, &form.confirm_slug).await?;
     Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, "/teach")).finish())
 }

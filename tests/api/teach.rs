@@ -95,3 +95,35 @@ async fn teachers_assign_courses_to_their_own_classes_only() {
     assert_eq!(res.status(), 400, "another school's class is refused");
     assert_eq!(courseware::db::courses::course_classes(&app.db, id).await.unwrap(), vec![x], "unchanged");
 }
+
+#[tokio::test]
+async fn a_settings_change_is_one_transaction() {
+    let app = spawn_app_with(Options { import_demo: false }).await;
+    let org = app.org().await;
+    let teacher = app.add_user("tb", "teacher", Some(org.school_a1), Some(org.region_a)).await;
+    let class = courseware::db::org::ensure_class(&app.db, org.school_a1, "八年级2班").await.unwrap();
+    let token = app.token_for(teacher).await;
+    let report: serde_json::Value = app.upload(&token, &fixtures_dir().join("imscc/latex.imscc")).await.json().await.unwrap();
+    let id = report["course_id"].as_i64().unwrap();
+    let before = courseware::db::courses::get(&app.db, id).await.unwrap();
+    let settings = |class_ids: Vec<i64>| courseware::app::teach::Settings {
+        published: before.published != 1,
+        visibility: courseware::domain::Visibility::Classes,
+        class_ids,
+    };
+    let audited = |rows: Vec<courseware::db::audit::AuditRow>| rows.iter().filter(|r| r.action == "course.settings").count();
+
+    // The flags are written first; a class that does not exist fails the second write.
+    let failed = courseware::app::teach::write_settings(&app.db, Some(teacher), id, &settings(vec![class, 987_654])).await;
+    assert!(failed.is_err(), "an unknown class id fails the write");
+    let after = courseware::db::courses::get(&app.db, id).await.unwrap();
+    assert_eq!((after.published, after.visibility.as_str()), (before.published, before.visibility.as_str()), "the flags are undone");
+    assert!(courseware::db::courses::course_classes(&app.db, id).await.unwrap().is_empty(), "no class is assigned");
+    assert_eq!(audited(courseware::db::audit::recent(&app.db, 50).await.unwrap()), 0, "nothing is audited");
+
+    courseware::app::teach::write_settings(&app.db, Some(teacher), id, &settings(vec![class])).await.unwrap();
+    let after = courseware::db::courses::get(&app.db, id).await.unwrap();
+    assert_eq!((after.published, after.visibility.as_str()), (1 - before.published, "classes"), "the flags are written");
+    assert_eq!(courseware::db::courses::course_classes(&app.db, id).await.unwrap(), vec![class], "with the class");
+    assert_eq!(audited(courseware::db::audit::recent(&app.db, 50).await.unwrap()), 1, "and one audit entry");
+}

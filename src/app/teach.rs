@@ -1,0 +1,130 @@
+//! The teacher's workbench: the courses a teacher (their school's) or an admin (all)
+//! manages, who owns an upload, and a course's settings and deletion, each change in one
+//! transaction with its audit entry.
+
+use crate::auth::policy::Scope;
+use crate::auth::session::SessionUser;
+use crate::db::courses::{self, CourseRow};
+use crate::db::{audit, org, Db, DbError};
+use crate::domain::{Role, Visibility};
+use crate::error::AppError;
+use crate::packages::import::Owner;
+
+use super::AppState;
+
+/// A class a course can be assigned to.
+pub use crate::db::org::ClassRow;
+
+/// A course on the workbench, with the classes it is assigned to.
+pub struct ManagedCourse {
+    pub course: CourseRow,
+    pub class_ids: Vec<i64>,
+}
+
+/// What the workbench shows: the managed courses, and the classes of the teacher's school
+/// (none for an admin, whose courses belong to many schools).
+pub struct Workbench {
+    pub courses: Vec<ManagedCourse>,
+    pub classes: Vec<ClassRow>,
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn workbench(state: &AppState, user: &SessionUser) -> Result<Workbench, AppError> {
+    let admin = user.role == Role::Admin;
+    let school = if admin { None } else { user.school_id };
+    let mut courses = Vec::new();
+    for course in courses::managed(&state.db, school, admin).await? {
+        let class_ids = courses::course_classes(&state.db, course.id).await?;
+        courses.push(ManagedCourse { course, class_ids });
+    }
+    let classes = match school {
+        Some(s) => org::classes(&state.db, s).await?,
+        None => Vec::new(),
+    };
+    Ok(Workbench { courses, classes })
+}
+
+/// The owner of a package a user uploads: a teacher's school, or for an admin the school
+/// named by code (or no school: a city-wide course). `visibility` is the uploader's choice
+/// (`None` or empty: none made), refused unless it is one of [`Visibility`]'s words.
+pub async fn owner_for(state: &AppState, user: &SessionUser, school: Option<&str>, visibility: Option<&str>) -> Result<Owner, AppError> {
+    let visibility = visibility.filter(|v| !v.is_empty()).map(Visibility::parse).transpose().map_err(AppError::BadRequest)?;
+    let school_row = match (user.role, school) {
+        (Role::Teacher, _) => Some(org::school(&state.db, user.school_id.ok_or(AppError::Forbidden)?).await?),
+        (Role::Admin, Some(code)) => Some(
+            org::school_by_code(&state.db, code)
+                .await
+                .map_err(|_| AppError::BadRequest(format!("school {code} does not exist")))?,
+        ),
+        (Role::Admin, None) => None,
+        _ => return Err(AppError::Forbidden),
+    };
+    Ok(match school_row {
+        Some(s) => Owner::school(&s, Some(user.id), visibility),
+        None => Owner::global(Some(user.id), visibility),
+    })
+}
+
+/// The course if the user may manage it; otherwise "not found" (ids reveal nothing).
+pub async fn managed_course(state: &AppState, scope: &Scope, course_id: i64) -> Result<CourseRow, AppError> {
+    let course = courses::get(&state.db, course_id).await?;
+    if scope.can_manage(&course) {
+        Ok(course)
+    } else if scope.can_view(&course, &courses::course_classes(&state.db, course_id).await?) {
+        Err(AppError::Forbidden)
+    } else {
+        Err(AppError::NotFound("course"))
+    }
+}
+
+/// A course's settings as the teacher chose them.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub published: bool,
+    pub visibility: Visibility,
+    /// The classes it is assigned to; each must be a class of the course's school.
+    pub class_ids: Vec<i64>,
+}
+
+/// Changes the settings of `course`, which the user manages ([`managed_course`]).
+#[tracing::instrument(skip_all, fields(course_id = course.id))]
+pub async fn update_settings(state: &AppState, scope: &Scope, course: &CourseRow, settings: &Settings) -> Result<(), AppError> {
+    // Only classes of the course's own school can be assigned.
+    let school_classes = match course.school_id {
+        Some(school) => org::classes(&state.db, school).await?,
+        None => Vec::new(),
+    };
+    if let Some(bad) = settings.class_ids.iter().find(|id| !school_classes.iter().any(|c| c.id == **id)) {
+        return Err(AppError::BadRequest(format!("class {bad} is not a class of this course's school")));
+    }
+    write_settings(&state.db, scope.user.as_ref().map(|u| u.id), course.id, settings).await
+}
+
+/// Stores checked settings: the flags, the classes and the audit entry in one transaction,
+/// so that a failed write leaves none of them changed.
+pub async fn write_settings(db: &Db, actor: Option<i64>, course_id: i64, settings: &Settings) -> Result<(), AppError> {
+    let Settings { published, visibility, class_ids } = settings;
+    let mut tx = db.pool.begin().await.map_err(DbError::from)?;
+    courses::update_settings_in(&mut tx, course_id, *published, *visibility).await?;
+    courses::set_classes_in(&mut tx, course_id, class_ids).await?;
+    audit::record_in(&mut tx, actor, "course.settings", &course_id.to_string(), &format!("published={published} visibility={visibility}")).await?;
+    tx.commit().await.map_err(DbError::from)?;
+    Ok(())
+}
+
+/// Deletes a course the user manages. The course's slug must be typed back (`confirm_slug`),
+/// so a stray click cannot remove a course.
+#[tracing::instrument(skip_all, fields(course_id = course_id))]
+pub async fn delete_course(state: &AppState, scope: &Scope, course_id: i64, confirm_slug: &str) -> Result<(), AppError> {
+    let course = managed_course(state, scope, course_id).await?;
+    if confirm_slug.trim() != course.slug {
+        return Err(AppError::BadRequest(format!("type the course's short name {:?} to confirm deletion", course.slug)));
+    }
+    let mut tx = state.db.pool.begin().await.map_err(DbError::from)?;
+    let versions = courses::delete_in(&mut tx, course.id).await?;
+    audit::record_in(&mut tx, scope.user.as_ref().map(|u| u.id), "course.delete", &course.id.to_string(), &course.slug).await?;
+    tx.commit().await.map_err(DbError::from)?;
+    // Media of the course must stop now, not when the content route's cache expires.
+    state.file_cache.forget_versions(&versions);
+    Ok(())
+}
