@@ -5,6 +5,7 @@
 
 pub mod class_report;
 pub mod cmi5;
+pub mod roster;
 pub mod scorm;
 pub mod teach;
 

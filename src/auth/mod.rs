@@ -5,7 +5,6 @@ pub mod csrf;
 pub mod login;
 pub mod media_token;
 pub mod policy;
-pub mod roster;
 pub mod password;
 pub mod session;
 

@@ -2,8 +2,10 @@
 
 use std::collections::HashMap;
 
+use sqlx::AnyConnection;
+
 use super::{now_ms, Db, DbResult};
-use crate::auth::roster::{Existing, RosterRow};
+use crate::domain::roster::{Existing, RosterRow};
 
 /// Accounts that already use any of these usernames.
 pub async fn existing(db: &Db, usernames: &[String]) -> DbResult<HashMap<String, Existing>> {
@@ -23,13 +25,13 @@ pub async fn existing(db: &Db, usernames: &[String]) -> DbResult<HashMap<String,
 }
 
 /// Creates the new students (with the given password hashes), updates the names of
-/// existing ones, and puts everyone into their class (and out of the school's other classes).
-pub async fn apply(db: &Db, school_id: i64, new: &[(RosterRow, String)], updated: &[RosterRow]) -> DbResult<()> {
+/// existing ones, and puts everyone into their class (and out of the school's other
+/// classes), in the caller's transaction (with the import's audit entry).
+pub async fn apply_in(conn: &mut AnyConnection, school_id: i64, new: &[(RosterRow, String)], updated: &[RosterRow]) -> DbResult<()> {
     let now = now_ms();
-    let mut tx = db.pool.begin().await?;
     let (region_id,): (i64,) = sqlx::query_as("SELECT region_id FROM schools WHERE id = $1")
         .bind(school_id)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut *conn)
         .await?;
     for (row, hash) in new {
         sqlx::query(
@@ -42,7 +44,7 @@ pub async fn apply(db: &Db, school_id: i64, new: &[(RosterRow, String)], updated
         .bind(school_id)
         .bind(region_id)
         .bind(now)
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?;
     }
     for row in updated {
@@ -50,7 +52,7 @@ pub async fn apply(db: &Db, school_id: i64, new: &[(RosterRow, String)], updated
             .bind(&row.name)
             .bind(&row.username)
             .bind(school_id)
-            .execute(&mut *tx)
+            .execute(&mut *conn)
             .await?;
     }
     for row in new.iter().map(|(r, _)| r).chain(updated.iter()) {
@@ -58,7 +60,7 @@ pub async fn apply(db: &Db, school_id: i64, new: &[(RosterRow, String)], updated
             .bind(school_id)
             .bind(&row.class)
             .bind(now)
-            .execute(&mut *tx)
+            .execute(&mut *conn)
             .await?;
         sqlx::query(
             "DELETE FROM class_members WHERE user_id = (SELECT id FROM users WHERE username = $1) \
@@ -66,7 +68,7 @@ pub async fn apply(db: &Db, school_id: i64, new: &[(RosterRow, String)], updated
         )
         .bind(&row.username)
         .bind(school_id)
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?;
         sqlx::query(
             "INSERT INTO class_members (class_id, user_id) \
@@ -75,10 +77,9 @@ pub async fn apply(db: &Db, school_id: i64, new: &[(RosterRow, String)], updated
         .bind(school_id)
         .bind(&row.class)
         .bind(&row.username)
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?;
     }
-    tx.commit().await?;
     Ok(())
 }
 

@@ -3,6 +3,7 @@
 pub mod calendar;
 pub mod package;
 pub mod quiz;
+pub mod roster;
 pub mod usage;
 
 use std::fmt;
