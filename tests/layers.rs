@@ -150,8 +150,6 @@ const ROUTES_STILL_USING_DB: &[&str] = &[
     "progress_views.rs",
     "quizzes.rs",
     "register.rs",
-    "stats.rs",
-    "stats_export.rs",
     "uploads.rs",
     "views.rs",
 ];

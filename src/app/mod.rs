@@ -7,6 +7,7 @@ pub mod class_report;
 pub mod cmi5;
 pub mod roster;
 pub mod scorm;
+pub mod stats;
 pub mod teach;
 
 use std::sync::Arc;

@@ -4,9 +4,9 @@
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 
-use super::stats::{self as pages, StatsQuery, Target};
+use super::stats as pages;
+use crate::app::stats::{self, StatsQuery, Target};
 use crate::auth::policy::Scope;
-use crate::db::stats_read::{self, RollupRow};
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::app::AppState;
@@ -37,19 +37,13 @@ pub async fn csv_course(state: web::Data<AppState>, scope: Scope, lang: Lang, pa
     pages::csv(&state, &scope, Target::Course(path.0), &path.1, &query, lang).await
 }
 
-const ROLLUP_HEADER: [&str; 13] = [
-    "date", "school_id", "school", "class_id", "course_id", "course", "learners", "sessions", "study_minutes", "video_minutes",
-    "items_completed", "courses_completed", "average_score",
-];
-
 /// Every day x school x class x course row in reach, streamed as it is read. Column names
 /// are fixed (English ids): this file is for other systems and spreadsheets alike.
 pub async fn rollup(state: &AppState, scope: &Scope, target: Target, query: &StatsQuery) -> Result<HttpResponse, AppError> {
-    let (filter, _, mask, _, _) = pages::target(state, scope, target, query).await?;
-    let name = format!("stats-rollup-{}-{}.csv", date_text(filter.from_day), date_text(filter.to_day));
-    let (tx, rx) = tokio::sync::mpsc::channel(256);
-    tokio::spawn(stats_read::stream_rollup(state.db.clone(), filter, tx));
-    let head = format!("{}{}", spreadsheet::BOM, spreadsheet::line(ROLLUP_HEADER));
+    let (access, rx) = stats::rollup_rows(state, scope, target, query).await?;
+    let mask = access.masked_below;
+    let name = format!("stats-rollup-{}-{}.csv", date_text(access.filter.from_day), date_text(access.filter.to_day));
+    let head = format!("{}{}", spreadsheet::BOM, spreadsheet::line(stats::ROLLUP_HEADER));
     let body = futures_util::stream::unfold((Some(head), rx), move |(head, mut rx)| async move {
         if let Some(head) = head {
             return Some((Ok::<_, actix_web::Error>(web::Bytes::from(head)), (None, rx)));
@@ -58,7 +52,7 @@ pub async fn rollup(state: &AppState, scope: &Scope, target: Target, query: &Sta
         let mut chunk = String::new();
         while let Some(row) = rx.recv().await {
             match row {
-                Ok(row) => chunk.push_str(&line(&row, mask)),
+                Ok(row) => chunk.push_str(&stats::rollup_line(&row, mask)),
                 Err(e) => {
                     tracing::error!(error = %e, "statistics export failed midway");
                     return Some((Err(actix_web::error::ErrorInternalServerError("export failed")), (None, rx)));
@@ -74,26 +68,4 @@ pub async fn rollup(state: &AppState, scope: &Scope, target: Target, query: &Sta
         .content_type("text/csv; charset=utf-8")
         .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")))
         .streaming(body))
-}
-
-fn line(r: &RollupRow, mask: i64) -> String {
-    let small = r.learners < mask;
-    let learners = if small && r.learners > 0 { format!("<{mask}") } else { r.learners.to_string() };
-    let score = if small || r.score_count == 0 { String::new() } else { format!("{}", (r.score_centi_sum as f64 / r.score_count as f64).round() / 100.0) };
-    let cells = [
-        date_text(r.day),
-        r.school_id.to_string(),
-        r.school.clone(),
-        r.class_id.to_string(),
-        r.course_id.to_string(),
-        r.course.clone(),
-        learners,
-        r.sessions.to_string(),
-        ((r.study_ms + 30_000) / 60_000).to_string(),
-        ((r.video_ms + 30_000) / 60_000).to_string(),
-        r.items_completed.to_string(),
-        r.courses_completed.to_string(),
-        score,
-    ];
-    spreadsheet::line(&cells)
 }
