@@ -1,5 +1,6 @@
 //! Small types that parse on the way in, so the rest of the code never re-checks them.
 
+pub mod account;
 pub mod calendar;
 pub mod package;
 pub mod quiz;
