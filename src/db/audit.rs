@@ -1,6 +1,7 @@
 //! The audit log of administrative actions: who did what to which target, and when.
 
 use super::{now_ms, Db, DbResult};
+use sqlx::AnyConnection;
 
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
 pub struct AuditRow {
@@ -14,13 +15,18 @@ pub struct AuditRow {
 
 /// `actor_id` is `None` for actions taken on the command line by the operator.
 pub async fn record(db: &Db, actor_id: Option<i64>, action: &str, target: &str, detail: &str) -> DbResult<()> {
+    record_in(&mut *db.pool.acquire().await?, actor_id, action, target, detail).await
+}
+
+/// The same, on a connection or inside the caller's transaction.
+pub async fn record_in(conn: &mut AnyConnection, actor_id: Option<i64>, action: &str, target: &str, detail: &str) -> DbResult<()> {
     sqlx::query("INSERT INTO audit_log (actor_id, action, target, detail, at) VALUES ($1, $2, $3, $4, $5)")
         .bind(actor_id)
         .bind(action)
         .bind(target)
         .bind(detail)
         .bind(now_ms())
-        .execute(&db.pool)
+        .execute(&mut *conn)
         .await?;
     Ok(())
 }
