@@ -148,7 +148,6 @@ const ROUTES_STILL_USING_DB: &[&str] = &[
     "api_packages.rs",
     "class_progress.rs",
     "cmi5.rs",
-    "content.rs",
     "courses.rs",
     "progress_views.rs",
     "quizzes.rs",

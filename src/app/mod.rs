@@ -3,6 +3,8 @@
 //! calls `db/`, `storage/`, `media/` and the capabilities; `routes/` and `cli/` parse,
 //! authorize, call one use case and render.
 
+pub mod content;
+
 use std::sync::Arc;
 
 use crate::auth::media_token::MediaSigner;
