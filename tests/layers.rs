@@ -150,7 +150,6 @@ const ROUTES_STILL_USING_DB: &[&str] = &[
     "cmi5.rs",
     "courses.rs",
     "progress_views.rs",
-    "quizzes.rs",
     "register.rs",
     "roster.rs",
     "scorm.rs",
