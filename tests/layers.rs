@@ -157,7 +157,6 @@ const ROUTES_STILL_USING_DB: &[&str] = &[
     "stats_export.rs",
     "teach.rs",
     "uploads.rs",
-    "views.rs",
 ];
 
 #[test]

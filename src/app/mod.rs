@@ -5,6 +5,7 @@
 
 pub mod content;
 pub mod quizzes;
+pub mod views;
 
 use std::sync::Arc;
 
