@@ -144,11 +144,9 @@ fn modules_on_one_floor_form_no_cycle() {
 const ROUTES_STILL_USING_DB: &[&str] = &[
     "accounts.rs",
     "admin.rs",
-    "api_courses.rs",
     "api_packages.rs",
     "class_progress.rs",
     "cmi5.rs",
-    "courses.rs",
     "progress_views.rs",
     "register.rs",
     "roster.rs",
