@@ -3,6 +3,7 @@
 //! calls `db/`, `storage/`, `media/` and the capabilities; `routes/` and `cli/` parse,
 //! authorize, call one use case and render.
 
+pub mod accounts;
 pub mod content;
 pub mod courses;
 pub mod quizzes;
