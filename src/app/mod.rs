@@ -4,6 +4,7 @@
 //! authorize, call one use case and render.
 
 pub mod accounts;
+pub mod admin;
 pub mod content;
 pub mod courses;
 pub mod quizzes;
