@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod admin;
 pub mod content;
 pub mod courses;
+pub mod packages;
 pub mod quizzes;
 pub mod views;
 
