@@ -141,17 +141,7 @@ fn modules_on_one_floor_form_no_cycle() {
 
 /// Route files that still call `db/` themselves instead of a use case in `app/`.
 const ROUTES_STILL_USING_DB: &[&str] = &[
-    "accounts.rs",
-    "admin.rs",
-    "api_courses.rs",
-    "api_packages.rs",
-    "content.rs",
-    "courses.rs",
     "progress_views.rs",
-    "quizzes.rs",
-    "register.rs",
-    "uploads.rs",
-    "views.rs",
 ];
 
 #[test]

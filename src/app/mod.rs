@@ -3,12 +3,19 @@
 //! calls `db/`, `storage/`, `media/` and the capabilities; `routes/` and `cli/` parse,
 //! authorize, call one use case and render.
 
+pub mod accounts;
+pub mod admin;
 pub mod class_report;
 pub mod cmi5;
+pub mod content;
+pub mod courses;
+pub mod packages;
+pub mod quizzes;
 pub mod roster;
 pub mod scorm;
 pub mod stats;
 pub mod teach;
+pub mod views;
 
 use std::sync::Arc;
 

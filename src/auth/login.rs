@@ -90,10 +90,11 @@ pub async fn attempt(db: &Db, username: &str, password_text: &str, address: &str
 
 /// Lifts every sign-in delay on an account (an admin's action); returns how many keys were
 /// cleared. Address-wide keys stay: they protect other accounts too.
-pub async fn unlock(db: &Db, username: &str) -> Result<u64, AppError> {
+/// Runs on the caller's connection, so that the admin's audit record goes with it.
+pub async fn unlock(conn: &mut sqlx::AnyConnection, username: &str) -> Result<u64, AppError> {
     let (_, account_key, _) = keys(username, "");
     let pair_prefix = format!("pair:{}|", username.to_lowercase());
-    Ok(sessions::clear_login_throttle(db, &[&account_key], Some(&pair_prefix)).await?)
+    Ok(sessions::clear_login_throttle_in(conn, &[&account_key], Some(&pair_prefix)).await?)
 }
 
 /// An argon2id hash of a random string, verified against when the username is unknown.

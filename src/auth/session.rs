@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
 use actix_web::{dev::Payload, FromRequest, HttpMessage, HttpRequest};
 use sha2::{Digest, Sha256};
+use sqlx::AnyConnection;
 
 use crate::db::sessions;
 use crate::db::users::UserRow;
@@ -195,15 +196,25 @@ fn bearer_token(req: &HttpRequest) -> Option<&str> {
 
 /// Starts a new session (a fresh token, never a reused one) and returns its cookie.
 pub async fn start(db: &Db, user_id: i64, secure: bool) -> DbResult<Cookie<'static>> {
+    start_in(&mut *db.pool.acquire().await?, user_id, secure).await
+}
+
+/// `start` inside the caller's transaction.
+pub async fn start_in(conn: &mut AnyConnection, user_id: i64, secure: bool) -> DbResult<Cookie<'static>> {
     let token = random_token();
-    sessions::create(db, &hash_token(&token), user_id, &random_token(), now_ms() + ABSOLUTE_TIMEOUT_MS).await?;
+    sessions::create_in(conn, &hash_token(&token), user_id, &random_token(), now_ms() + ABSOLUTE_TIMEOUT_MS).await?;
     Ok(session_cookie(token, secure, CookieDuration::milliseconds(ABSOLUTE_TIMEOUT_MS)))
 }
 
 /// Ends the request's session, if any, and returns a cookie that clears it.
 pub async fn end(db: &Db, req: &HttpRequest, secure: bool) -> DbResult<Cookie<'static>> {
+    end_in(&mut *db.pool.acquire().await?, req, secure).await
+}
+
+/// `end` inside the caller's transaction.
+pub async fn end_in(conn: &mut AnyConnection, req: &HttpRequest, secure: bool) -> DbResult<Cookie<'static>> {
     for value in session_cookie_values(req, cookie_name(secure)) {
-        sessions::delete(db, &hash_token(&value)).await?;
+        sessions::delete_in(conn, &hash_token(&value)).await?;
     }
     Ok(session_cookie(String::new(), secure, CookieDuration::ZERO))
 }

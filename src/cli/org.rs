@@ -7,6 +7,7 @@ use clap::Subcommand;
 use crate::auth::{password, session};
 use crate::config::Settings;
 use crate::db::{audit, org, sessions, users};
+use crate::domain::account::{is_long_enough_password, Username, PASSWORD_MIN_CHARS};
 use crate::domain::Role;
 
 #[derive(Debug, Subcommand)]
@@ -91,6 +92,7 @@ pub async fn school(settings: &Settings, action: SchoolAction) -> anyhow::Result
 pub async fn user(settings: &Settings, action: UserAction) -> anyhow::Result<()> {
     let db = super::open_db(settings).await?;
     let UserAction::Add { username, role, school, region, class, name, password_stdin } = action;
+    let username = Username::parse(&username).map_err(anyhow::Error::msg)?.into_string();
     let role = Role::parse(&role).map_err(anyhow::Error::msg)?;
     let school_row = match &school {
         Some(code) => Some(org::school_by_code(&db, code).await.map_err(|_| anyhow::anyhow!("school {code} does not exist"))?),
@@ -112,8 +114,8 @@ pub async fn user(settings: &Settings, action: UserAction) -> anyhow::Result<()>
         let mut text = String::new();
         std::io::stdin().read_to_string(&mut text)?;
         let text = text.trim_end_matches(['\r', '\n']).to_string();
-        if text.chars().count() < 8 {
-            anyhow::bail!("the password from stdin must have at least 8 characters");
+        if !is_long_enough_password(&text) {
+            anyhow::bail!("the password from stdin must have at least {PASSWORD_MIN_CHARS} characters");
         }
         (text, false)
     } else {

@@ -98,7 +98,16 @@ pub type DbResult<T> = Result<T, DbError>;
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 
+/// A transaction on either backend; `&mut *tx` is the connection the `..._in` functions take.
+pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
+
 impl Db {
+    /// Begins a transaction: a use case that makes several writes that belong together
+    /// passes it to the `..._in` functions and commits once.
+    pub async fn begin(&self) -> DbResult<Tx> {
+        Ok(self.pool.begin().await?)
+    }
+
     /// Connects to `url`; a SQLite file is created if missing and put in WAL mode.
     pub async fn connect(url: &str) -> DbResult<Db> {
         sqlx::any::install_default_drivers();
@@ -174,6 +183,11 @@ pub fn redact(url: &str) -> String {
         }
         _ => url.to_string(),
     }
+}
+
+/// Commits a transaction begun with `Db::begin`.
+pub async fn commit(tx: Tx) -> DbResult<()> {
+    Ok(tx.commit().await?)
 }
 
 /// Current time as unix milliseconds, the timestamp format of every table.

@@ -1,6 +1,7 @@
 //! The organisation tree: regions (city > county/district), schools, classes, memberships.
 
 use super::{now_ms, Db, DbError, DbResult};
+use sqlx::AnyConnection;
 
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
 pub struct RegionRow {
@@ -26,6 +27,11 @@ fn unique_violation(err: sqlx::Error, what: String) -> DbError {
 }
 
 pub async fn add_region(db: &Db, code: &str, name: &str, parent_id: Option<i64>) -> DbResult<i64> {
+    add_region_in(&mut *db.pool.acquire().await?, code, name, parent_id).await
+}
+
+/// The same, on a connection or inside the caller's transaction.
+pub async fn add_region_in(conn: &mut AnyConnection, code: &str, name: &str, parent_id: Option<i64>) -> DbResult<i64> {
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO regions (code, name, parent_id, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
     )
@@ -33,7 +39,7 @@ pub async fn add_region(db: &Db, code: &str, name: &str, parent_id: Option<i64>)
     .bind(name)
     .bind(parent_id)
     .bind(now_ms())
-    .fetch_one(&db.pool)
+    .fetch_one(&mut *conn)
     .await
     .map_err(|e| unique_violation(e, format!("region {code} already exists")))?;
     Ok(id)
@@ -54,6 +60,11 @@ pub async fn regions(db: &Db) -> DbResult<Vec<RegionRow>> {
 }
 
 pub async fn add_school(db: &Db, code: &str, name: &str, region_id: i64) -> DbResult<i64> {
+    add_school_in(&mut *db.pool.acquire().await?, code, name, region_id).await
+}
+
+/// The same, on a connection or inside the caller's transaction.
+pub async fn add_school_in(conn: &mut AnyConnection, code: &str, name: &str, region_id: i64) -> DbResult<i64> {
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO schools (code, name, region_id, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
     )
@@ -61,7 +72,7 @@ pub async fn add_school(db: &Db, code: &str, name: &str, region_id: i64) -> DbRe
     .bind(name)
     .bind(region_id)
     .bind(now_ms())
-    .fetch_one(&db.pool)
+    .fetch_one(&mut *conn)
     .await
     .map_err(|e| unique_violation(e, format!("school {code} already exists")))?;
     Ok(id)

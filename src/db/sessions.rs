@@ -1,6 +1,7 @@
 //! Server-side sessions, API tokens and login throttling. Tokens are stored as SHA-256 hashes.
 
 use super::users::UserRow;
+use sqlx::AnyConnection;
 use super::{now_ms, Db, DbResult};
 
 const USER_COLUMNS: &str =
@@ -14,6 +15,11 @@ pub struct SessionRow {
 }
 
 pub async fn create(db: &Db, token_hash: &str, user_id: i64, csrf: &str, expires_at: i64) -> DbResult<()> {
+    create_in(&mut *db.pool.acquire().await?, token_hash, user_id, csrf, expires_at).await
+}
+
+/// The same, on a connection or inside the caller's transaction.
+pub async fn create_in(conn: &mut AnyConnection, token_hash: &str, user_id: i64, csrf: &str, expires_at: i64) -> DbResult<()> {
     let now = now_ms();
     sqlx::query(
         "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at, expires_at) \
@@ -24,7 +30,7 @@ pub async fn create(db: &Db, token_hash: &str, user_id: i64, csrf: &str, expires
     .bind(csrf)
     .bind(now)
     .bind(expires_at)
-    .execute(&db.pool)
+    .execute(&mut *conn)
     .await?;
     Ok(())
 }
@@ -68,18 +74,28 @@ pub async fn touch(db: &Db, token_hash: &str, now: i64) -> DbResult<()> {
 }
 
 pub async fn delete(db: &Db, token_hash: &str) -> DbResult<()> {
+    delete_in(&mut *db.pool.acquire().await?, token_hash).await
+}
+
+/// The same, on a connection or inside the caller's transaction.
+pub async fn delete_in(conn: &mut AnyConnection, token_hash: &str) -> DbResult<()> {
     sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
         .bind(token_hash)
-        .execute(&db.pool)
+        .execute(&mut *conn)
         .await?;
     Ok(())
 }
 
 /// Ends every session of a user (after a password change or reset).
 pub async fn delete_for_user(db: &Db, user_id: i64) -> DbResult<()> {
+    delete_for_user_in(&mut *db.pool.acquire().await?, user_id).await
+}
+
+/// The same, on a connection or inside the caller's transaction.
+pub async fn delete_for_user_in(conn: &mut AnyConnection, user_id: i64) -> DbResult<()> {
     sqlx::query("DELETE FROM sessions WHERE user_id = $1")
         .bind(user_id)
-        .execute(&db.pool)
+        .execute(&mut *conn)
         .await?;
     Ok(())
 }
@@ -177,15 +193,20 @@ pub async fn release_login_attempt(db: &Db, key: &str) -> DbResult<()> {
 
 /// Forgets throttle keys: exact ones, and any starting with `prefix` when given.
 pub async fn clear_login_throttle(db: &Db, keys: &[&str], prefix: Option<&str>) -> DbResult<u64> {
+    clear_login_throttle_in(&mut *db.pool.acquire().await?, keys, prefix).await
+}
+
+/// The same, on a connection or inside the caller's transaction.
+pub async fn clear_login_throttle_in(conn: &mut AnyConnection, keys: &[&str], prefix: Option<&str>) -> DbResult<u64> {
     let mut cleared = 0;
     for key in keys {
-        cleared += sqlx::query("DELETE FROM login_throttle WHERE scope_key = $1").bind(*key).execute(&db.pool).await?.rows_affected();
+        cleared += sqlx::query("DELETE FROM login_throttle WHERE scope_key = $1").bind(*key).execute(&mut *conn).await?.rows_affected();
     }
     if let Some(prefix) = prefix {
         // Compared as text, not with LIKE: usernames may contain `%` and `_`.
         cleared += sqlx::query("DELETE FROM login_throttle WHERE substr(scope_key, 1, length($1)) = $1")
             .bind(prefix)
-            .execute(&db.pool)
+            .execute(&mut *conn)
             .await?
             .rows_affected();
     }

@@ -1,6 +1,7 @@
 //! Installation-wide facts in the `app_state` key/value table.
 
 use super::{Db, DbResult};
+use sqlx::AnyConnection;
 
 #[tracing::instrument(skip(db))]
 pub async fn get(db: &Db, key: &str) -> DbResult<Option<String>> {
@@ -13,13 +14,18 @@ pub async fn get(db: &Db, key: &str) -> DbResult<Option<String>> {
 
 #[tracing::instrument(skip(db, value))]
 pub async fn set(db: &Db, key: &str, value: &str) -> DbResult<()> {
+    set_in(&mut *db.pool.acquire().await?, key, value).await
+}
+
+/// The same, on a connection or inside the caller's transaction.
+pub async fn set_in(conn: &mut AnyConnection, key: &str, value: &str) -> DbResult<()> {
     sqlx::query(
         "INSERT INTO app_state (key, value) VALUES ($1, $2) \
          ON CONFLICT (key) DO UPDATE SET value = excluded.value",
     )
     .bind(key)
     .bind(value)
-    .execute(&db.pool)
+    .execute(&mut *conn)
     .await?;
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! Users: creation and lookup. Passwords arrive here already hashed.
 
 use super::{now_ms, Db, DbError, DbResult};
+use sqlx::AnyConnection;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct UserRow {
@@ -56,6 +57,11 @@ pub async fn find_by_username(db: &Db, username: &str) -> DbResult<Option<UserRo
 /// Inserts a user; a taken username is a conflict naming it.
 #[tracing::instrument(skip(db, user), fields(username = user.username))]
 pub async fn insert(db: &Db, user: &NewUser<'_>) -> DbResult<i64> {
+    insert_in(&mut *db.pool.acquire().await?, user).await
+}
+
+/// The same, on a connection or inside the caller's transaction.
+pub async fn insert_in(conn: &mut AnyConnection, user: &NewUser<'_>) -> DbResult<i64> {
     let result: Result<(i64,), sqlx::Error> = sqlx::query_as(
         "INSERT INTO users (username, display_name, password_hash, role, school_id, region_id, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
@@ -67,7 +73,7 @@ pub async fn insert(db: &Db, user: &NewUser<'_>) -> DbResult<i64> {
     .bind(user.school_id)
     .bind(user.region_id)
     .bind(now_ms())
-    .fetch_one(&db.pool)
+    .fetch_one(&mut *conn)
     .await;
     match result {
         Ok((id,)) => Ok(id),
@@ -79,10 +85,15 @@ pub async fn insert(db: &Db, user: &NewUser<'_>) -> DbResult<i64> {
 }
 
 pub async fn set_password(db: &Db, user_id: i64, password_hash: &str) -> DbResult<()> {
+    set_password_in(&mut *db.pool.acquire().await?, user_id, password_hash).await
+}
+
+/// The same, on a connection or inside the caller's transaction.
+pub async fn set_password_in(conn: &mut AnyConnection, user_id: i64, password_hash: &str) -> DbResult<()> {
     sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
         .bind(password_hash)
         .bind(user_id)
-        .execute(&db.pool)
+        .execute(&mut *conn)
         .await?;
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! Course versions: listing them and removing older ones.
 
 use super::{Db, DbError, DbResult};
+use sqlx::AnyConnection;
 
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
 pub struct VersionRow {
@@ -22,11 +23,11 @@ pub async fn versions(db: &Db, course_id: i64) -> DbResult<Vec<VersionRow>> {
 }
 
 /// Removes one version that is not the course's latest; its blobs become garbage for gc.
-/// Every statement carries the same guard, so nothing is removed unless all of it is.
-pub async fn delete_version(db: &Db, course_id: i64, version_id: i64) -> DbResult<()> {
+/// Every statement carries the same guard, so nothing is removed unless all of it is; run it
+/// inside a transaction (the caller's), so that they stand or fall together.
+pub async fn delete_version(tx: &mut AnyConnection, course_id: i64, version_id: i64) -> DbResult<()> {
     const OLDER: &str = "EXISTS (SELECT 1 FROM course_versions v JOIN courses c ON c.id = v.course_id \
          WHERE v.id = $1 AND v.course_id = $2 AND c.latest_version_id <> v.id)";
-    let mut tx = db.pool.begin().await?;
     for table in ["items", "version_files"] {
         sqlx::query(&format!("DELETE FROM {table} WHERE version_id = $1 AND {OLDER}"))
             .bind(version_id)
@@ -42,7 +43,6 @@ pub async fn delete_version(db: &Db, course_id: i64, version_id: i64) -> DbResul
     if removed.rows_affected() != 1 {
         return Err(DbError::Conflict("only an older version of this course can be removed".into()));
     }
-    tx.commit().await?;
     Ok(())
 }
 

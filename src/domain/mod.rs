@@ -1,6 +1,8 @@
 //! Small types that parse on the way in, so the rest of the code never re-checks them.
 
+pub mod account;
 pub mod calendar;
+pub mod lesson;
 pub mod package;
 pub mod quiz;
 pub mod roster;

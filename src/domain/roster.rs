@@ -89,10 +89,6 @@ fn column(header: &[String], names: &[&str]) -> Option<usize> {
     header.iter().position(|h| names.contains(&h.trim().to_lowercase().as_str()))
 }
 
-fn valid_username(name: &str) -> bool {
-    (2..=64).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
-}
-
 /// Classifies every row. `existing` maps usernames to accounts already in the database;
 /// `school_id` is the importing teacher's school.
 pub fn preview(text: &str, school_id: i64, existing: &HashMap<String, Existing>) -> Result<Preview, String> {
@@ -113,7 +109,7 @@ pub fn preview(text: &str, school_id: i64, existing: &HashMap<String, Existing>)
         let bad = |reason: &str| BadRow { line, text: fields.join(","), reason: reason.to_string() };
         let reason = if row.username.is_empty() || row.name.is_empty() || row.class.is_empty() {
             Some("username, name and class are all required")
-        } else if !valid_username(&row.username) {
+        } else if !super::account::is_valid_username(&row.username) {
             Some("username must be 2-64 letters, digits, '_', '.' or '-'")
         } else if !seen.insert(row.username.to_lowercase()) {
             Some("this username appears twice in the file")

@@ -4,16 +4,14 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
+use crate::app::accounts::{self, Change, SignIn};
+use crate::app::AppState;
 use crate::auth::client::ClientInfo;
-use crate::auth::login::{self, LoginError};
-use crate::auth::password;
-use crate::auth::session::{self, CurrentUser};
-use crate::db::{sessions, users};
+use crate::auth::session::CurrentUser;
 use crate::error::AppError;
 use crate::render::PageEnv;
-use crate::routes::redirect::same_site_path;
 use crate::routes::courses::html;
-use crate::app::AppState;
+use crate::routes::redirect::same_site_path;
 
 #[derive(Deserialize)]
 pub struct LoginQuery {
@@ -65,19 +63,10 @@ pub async fn login(
     form: web::Form<LoginForm>,
 ) -> Result<HttpResponse, AppError> {
     let next = same_site_path(form.next.as_deref());
-    let (status, key, retry_after) = match login::attempt(&state.db, form.username.trim(), &form.password, &client.address).await {
-        Ok(user) => {
-            // A fresh session id at every sign-in defeats session fixation.
-            let _ = session::end(&state.db, &req, client.https).await?;
-            let cookie = session::start(&state.db, user.id, client.https).await?;
-            return Ok(HttpResponse::SeeOther().cookie(cookie).insert_header((header::LOCATION, next)).finish());
-        }
-        Err(LoginError::Wrong) => (StatusCode::UNAUTHORIZED, "auth.wrong_credentials", None),
-        Err(LoginError::Throttled { retry_at }) => {
-            let seconds = ((retry_at - crate::db::now_ms()).max(0) + 999) / 1000;
-            (StatusCode::TOO_MANY_REQUESTS, "auth.throttled", Some(seconds.max(1)))
-        }
-        Err(LoginError::Internal(e)) => return Err(e),
+    let (status, key, retry_after) = match accounts::sign_in(&state, &req, &client, &form.username, &form.password).await? {
+        SignIn::Done(cookie) => return Ok(HttpResponse::SeeOther().cookie(cookie).insert_header((header::LOCATION, next)).finish()),
+        SignIn::Wrong => (StatusCode::UNAUTHORIZED, "auth.wrong_credentials", None),
+        SignIn::Throttled { seconds } => (StatusCode::TOO_MANY_REQUESTS, "auth.throttled", Some(seconds)),
     };
     let mut error = text(&state, &env, key);
     if let Some(seconds) = retry_after {
@@ -93,7 +82,7 @@ pub async fn login(
 }
 
 pub async fn logout(req: HttpRequest, state: web::Data<AppState>, client: ClientInfo) -> Result<HttpResponse, AppError> {
-    let cookie = session::end(&state.db, &req, client.https).await?;
+    let cookie = accounts::sign_out(&state, &req, client.https).await?;
     Ok(HttpResponse::SeeOther().cookie(cookie).insert_header((header::LOCATION, "/")).finish())
 }
 
@@ -109,29 +98,18 @@ pub async fn change_password(
     user: CurrentUser,
     form: web::Form<PasswordForm>,
 ) -> Result<HttpResponse, AppError> {
-    let row = users::get(&state.db, user.0.id).await?;
-    let error = if !password::verify(&form.current, &row.password_hash) {
-        Some("auth.wrong_credentials")
-    } else if form.new != form.confirm {
-        Some("auth.password_mismatch")
-    } else if form.new.chars().count() < 8 {
-        Some("auth.password_short")
-    } else {
-        None
-    };
-    if let Some(key) = error {
-        let page = AccountPage { error: Some(text(&state, &env, key)), changed: false };
-        let body = state.renderer.render("auth/account.html", &env, &page)?;
-        return Ok(HttpResponse::BadRequest().content_type("text/html; charset=utf-8").body(body));
+    match accounts::change_password(&state, &user.0, client.https, &form.current, &form.new, &form.confirm).await? {
+        Change::Refused(key) => {
+            let page = AccountPage { error: Some(text(&state, &env, key)), changed: false };
+            let body = state.renderer.render("auth/account.html", &env, &page)?;
+            Ok(HttpResponse::BadRequest().content_type("text/html; charset=utf-8").body(body))
+        }
+        Change::Done(cookie) => {
+            let page = AccountPage { error: None, changed: true };
+            let body = state.renderer.render("auth/account.html", &env, &page)?;
+            Ok(HttpResponse::Ok().cookie(cookie).content_type("text/html; charset=utf-8").body(body))
+        }
     }
-    users::set_password(&state.db, user.0.id, &password::hash(&form.new)?).await?;
-    // Every other session ends; this device gets a fresh one.
-    sessions::delete_for_user(&state.db, user.0.id).await?;
-    let cookie = session::start(&state.db, user.0.id, client.https).await?;
-    crate::db::audit::record(&state.db, Some(user.0.id), "user.password", &user.0.username, "changed own password").await?;
-    let page = AccountPage { error: None, changed: true };
-    let body = state.renderer.render("auth/account.html", &env, &page)?;
-    Ok(HttpResponse::Ok().cookie(cookie).content_type("text/html; charset=utf-8").body(body))
 }
 
 /// `GET /api/v1/me`: the signed-in user and, for cookie sessions, the CSRF token scripts

@@ -3,11 +3,11 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
+use crate::app::packages::{import_package, Arrival};
+use crate::app::AppState;
 use crate::auth::session::CurrentUser;
 use crate::domain::Role;
 use crate::error::AppError;
-use crate::packages::import::import_path;
-use crate::app::AppState;
 use crate::uploads::spool;
 
 #[derive(Deserialize)]
@@ -33,7 +33,6 @@ pub async fn upload_package(
     let owner = crate::routes::teach::owner_for(&state, uploader, query.school.as_deref(), query.visibility.as_deref()).await?;
     let file = spool::to_temp_file(&state.settings, req.headers(), body).await?;
     let name = query.name.clone().unwrap_or_else(|| "package.zip".into());
-    let report = import_path(&state.db, &state.store, file.path(), &name, &owner, &state.settings.limits, None).await?;
-    crate::db::audit::record(&state.db, Some(uploader.id), "course.import", &report.course_id.to_string(), &format!("version {}", report.version)).await?;
+    let report = import_package(&state, uploader, file.path(), &name, &owner, Arrival::Body).await?;
     Ok(HttpResponse::Created().json(report))
 }

@@ -7,20 +7,17 @@
 
 use std::future::{ready, Future, Ready};
 use std::pin::Pin;
-use std::sync::Arc;
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::http::Method;
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use crate::media::file_cache::CachedFile;
-use crate::auth::media_token::{now_secs, TokenError};
-use crate::db::courses;
-use crate::error::AppError;
-use crate::media::{self, AccelRedirect, CacheControl, Prepared, ServeOptions, ServedFile};
+use crate::app::content::content_file;
 use crate::app::AppState;
-use crate::storage::BlobStore;
+use crate::auth::media_token::{now_secs, TokenError};
+use crate::error::AppError;
+use crate::media::{self, AccelRedirect, ServeOptions};
 
 /// Serves one file of a course version. The signed token in the path is the authorization:
 /// pages hand it out only to readers who may see the course (see `auth::policy`).
@@ -53,14 +50,7 @@ async fn serve(req: &HttpRequest, state: &AppState, version_id: i64, token: &str
         }
         Err(_) => return Err(AppError::Forbidden),
     }
-    let file = match state.file_cache.get(version_id, file_path) {
-        Some(hit) => hit,
-        None => {
-            let file = Arc::new(lookup(state, version_id, file_path).await?);
-            state.file_cache.put(version_id, file_path, Arc::clone(&file));
-            file
-        }
-    };
+    let file = content_file(state, version_id, file_path).await?;
     let options = ServeOptions {
         accel_redirect: state.settings.accel_redirect_prefix.as_ref().map(|prefix| {
             let sha = file.prepared.sha256();
@@ -78,23 +68,6 @@ async fn serve(req: &HttpRequest, state: &AppState, version_id: i64, token: &str
         }
     }
     Ok(response)
-}
-
-async fn lookup(state: &AppState, version_id: i64, file_path: &str) -> Result<CachedFile, AppError> {
-    let row = courses::version_file(&state.db, version_id, file_path).await?;
-    let local = state.store.local_path(&row.sha256).map_err(|e| AppError::Internal(e.into()))?;
-    let file_name = file_path.rsplit('/').next().unwrap_or(file_path).to_string();
-    let served = ServedFile {
-        path: local,
-        len: row.size as u64,
-        sha256: row.sha256,
-        last_modified: std::time::UNIX_EPOCH + std::time::Duration::from_millis(row.created_at.max(0) as u64),
-        file_name,
-        // A version's files never change, so its URLs can be cached for good.
-        cache_control: CacheControl::Immutable,
-    };
-    let prepared = Prepared::new(served).map_err(|e| AppError::Internal(e.into()))?;
-    Ok(CachedFile { prepared })
 }
 
 /// `/content/{version}/{token}/{path}` split by hand, for paths the router would match

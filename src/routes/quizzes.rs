@@ -6,14 +6,13 @@ use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
+use crate::app::quizzes::quiz_with_outcome;
+use crate::app::AppState;
 use crate::auth::session::{random_token, CurrentUser, SessionUser};
-use crate::db::progress_read;
 use crate::domain::quiz::PublicQuestion;
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::routes::progress_views::WithProgress;
-use crate::app::AppState;
-use crate::tracking::event::Payload;
 
 /// Form fields of answers are `answer.<question id>`, so no question id can clash with the
 /// form's own fields.
@@ -78,15 +77,7 @@ pub(crate) async fn quiz_page(
     if item.item.kind != "quiz" {
         return Ok(None);
     }
-    let meta = state.tracker.lookups.item(&state.db, item.item.id).await?;
-    let quiz = meta.and_then(|m| m.quiz.clone()).ok_or(AppError::NotFound("quiz"))?;
-    let outcome = match (user, attempt) {
-        (Some(u), Some(id)) => progress_read::quiz_attempt(&state.db, u.id, id)
-            .await?
-            .and_then(|p| serde_json::from_str::<Payload>(&p).ok())
-            .and_then(|p| p.quiz),
-        _ => None,
-    };
+    let (quiz, outcome) = quiz_with_outcome(state, item.item.id, user, attempt).await?;
     let questions = quiz.public().into_iter().map(|q| question_view(q, outcome.as_ref(), lang)).collect();
     Ok(Some(QuizPage {
         questions,

@@ -4,11 +4,11 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::app::packages::{import_package, Arrival};
+use crate::app::AppState;
 use crate::auth::session::{CurrentUser, SessionUser};
 use crate::domain::Role;
 use crate::error::AppError;
-use crate::packages::import::import_path;
-use crate::app::AppState;
 use crate::uploads;
 
 fn uploader(user: &CurrentUser) -> Result<&SessionUser, AppError> {
@@ -61,11 +61,8 @@ pub async fn complete(state: web::Data<AppState>, user: CurrentUser, form: web::
     let owner = crate::routes::teach::owner_for(&state, uploader, None, form.visibility.as_deref()).await?;
     let done = state.uploads.take_completed(&form.upload, uploader.id).await?;
     let name = done.metadata.get("filename").cloned().unwrap_or_else(|| "package.zip".into());
-    let result = import_path(&state.db, &state.store, &done.path, &name, &owner, &state.settings.limits, None).await;
+    let result = import_package(&state, uploader, &done.path, &name, &owner, Arrival::Upload).await;
     let _ = state.uploads.remove(&form.upload, uploader.id).await;
-    let report = result.map_err(AppError::from)?;
-    crate::db::audit::record(&state.db, Some(uploader.id), "course.import", &report.course_id.to_string(), &format!("version {} from {name}", report.version))
-        .await
-        .map_err(AppError::from)?;
+    let report = result?;
     Ok(HttpResponse::Created().json(json!({"redirect": format!("/courses/{}", report.course_id), "report": report})))
 }
