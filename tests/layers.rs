@@ -1,9 +1,9 @@
 //! The house's layers, checked from the source: every `crate::<module>` a file names is an
 //! arrow between top-level modules, and arrows may point down or sideways only (STYLE.md).
 //!
-//! `KNOWN_UPWARD` and `KNOWN_CYCLE_ARROWS` list the arrows that still point up or close a
-//! cycle, the debt of issue 17. The tests fail on any arrow not in those lists, so no new one
-//! can come in, and on a listed arrow that is gone, so the lists only shrink.
+//! `KNOWN_UPWARD` and `KNOWN_CYCLE_ARROWS` would list arrows that still point up or close a
+//! cycle (both are empty now); a listed arrow that is gone fails the test, so they only
+//! shrink. No route file may use `db/`: handlers call use cases in `app/`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -139,11 +139,6 @@ fn modules_on_one_floor_form_no_cycle() {
     }
 }
 
-/// Route files that still call `db/` themselves instead of a use case in `app/`.
-const ROUTES_STILL_USING_DB: &[&str] = &[
-    "progress_views.rs",
-];
-
 #[test]
 fn routes_reach_the_database_only_through_use_cases() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/routes");
@@ -154,8 +149,5 @@ fn routes_reach_the_database_only_through_use_cases() {
             using.insert(entry.file_name().to_string_lossy().to_string());
         }
     }
-    let new: Vec<_> = using.iter().filter(|f| !ROUTES_STILL_USING_DB.contains(&f.as_str())).collect();
-    assert!(new.is_empty(), "route files that use db/ directly (call a use case in app/ instead): {new:?}");
-    let gone: Vec<_> = ROUTES_STILL_USING_DB.iter().filter(|f| !using.contains(**f)).collect();
-    assert!(gone.is_empty(), "no longer use db/, so take them off ROUTES_STILL_USING_DB: {gone:?}");
+    assert!(using.is_empty(), "route files that use db/ directly (call a use case in app/ instead): {using:?}");
 }

@@ -9,12 +9,12 @@ use crate::auth::policy::Scope;
 use crate::domain::lesson::{self, Entry};
 use crate::error::AppError;
 use crate::render::PageEnv;
-use crate::routes::progress_views::{self, CourseProgressView, WithProgress};
+use crate::app::progress_views::{self, CourseProgressView, WithProgress};
 use crate::routes::quizzes::{self, LessonQuery, QuizPage};
 use crate::routes::views::CourseView;
 
 // Other route files still find these here.
-pub(crate) use crate::app::courses::{load_course, CatalogPage};
+pub(crate) use crate::app::courses::load_course;
 
 #[derive(Serialize)]
 struct CoursePage {
@@ -53,7 +53,7 @@ pub async fn list_courses(
 ) -> Result<HttpResponse, AppError> {
     let page = catalog(&state, &scope, &query, env.lang).await?;
     state.tracker.settle().await?;
-    let page = progress_views::catalog_view(&state.db, &scope, page, env.lang).await?;
+    let page = progress_views::catalog_view(&state, &scope, page, env.lang).await?;
     Ok(html(state.renderer.render("catalog/index.html", &env, &page)?))
 }
 
@@ -66,7 +66,7 @@ pub async fn show_course(
 ) -> Result<HttpResponse, AppError> {
     let (course, items, can_manage) = load_course(&state, &scope, *course_id, env.lang).await?;
     state.tracker.settle().await?;
-    let progress = progress_views::for_reader(&state.db, scope.user.as_ref(), course.id, items).await?;
+    let progress = progress_views::for_reader(&state, scope.user.as_ref(), course.id, items).await?;
     let page = CoursePage { course, items: progress.items, progress: progress.course, can_manage };
     Ok(html(state.renderer.render("courses/show.html", &env, &page)?))
 }
@@ -83,7 +83,7 @@ pub async fn show_lesson(
     let (course_id, item_id) = path.into_inner();
     let (course, items, _) = load_course(&state, &scope, course_id, env.lang).await?;
     state.tracker.settle().await?;
-    let progress = progress_views::for_reader(&state.db, scope.user.as_ref(), course_id, items).await?;
+    let progress = progress_views::for_reader(&state, scope.user.as_ref(), course_id, items).await?;
     let mut items = progress.items;
     let nav = crate::routes::scorm::navigation(&state, &course).await?;
     let entries: Vec<Entry> = items

@@ -13,7 +13,6 @@ pub mod error_pages;
 mod courses;
 mod health;
 mod progress;
-pub mod progress_views;
 mod quizzes;
 mod redirect;
 pub mod teach;

@@ -9,7 +9,7 @@ use crate::auth::session::CurrentUser;
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::routes::courses::load_course;
-use crate::routes::progress_views::{learner_progress, CourseProgressView, ItemProgressView};
+use crate::app::progress_views::{learner_progress, CourseProgressView, ItemProgressView};
 use crate::app::AppState;
 use crate::tracking::event::Batch;
 
@@ -64,7 +64,7 @@ pub async fn get_course_progress(
 ) -> Result<HttpResponse, AppError> {
     let (course, items, _) = load_course(&state, &scope, *course_id, lang).await?;
     state.tracker.settle().await?;
-    let progress = learner_progress(&state.db, user.0.id, course.id, items).await?;
+    let progress = learner_progress(&state, user.0.id, course.id, items).await?;
     let items = progress
         .items
         .into_iter()

@@ -12,7 +12,7 @@ use crate::auth::session::{random_token, CurrentUser, SessionUser};
 use crate::domain::quiz::PublicQuestion;
 use crate::error::AppError;
 use crate::i18n::Lang;
-use crate::routes::progress_views::WithProgress;
+use crate::app::progress_views::WithProgress;
 
 /// Form fields of answers are `answer.<question id>`, so no question id can clash with the
 /// form's own fields.

@@ -4,13 +4,14 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
+use crate::app::AppState;
 use crate::auth::policy::Scope;
 use crate::auth::session::SessionUser;
 use crate::db::progress::{CourseProgressRow, ItemProgressRow};
-use crate::db::{progress_read, Db, DbResult};
+use crate::db::{progress_read, DbResult};
 use crate::i18n::Lang;
-use crate::routes::courses::CatalogPage;
-use crate::routes::views::{CourseView, ItemView};
+use crate::app::courses::CatalogPage;
+use crate::app::views::{CourseView, ItemView};
 use crate::tracking::event::Position;
 use crate::tracking::report::minutes;
 
@@ -103,7 +104,8 @@ pub struct LearnerProgress {
 }
 
 /// Loads `user_id`'s progress in a course whose current lessons are `items`.
-pub async fn learner_progress(db: &Db, user_id: i64, course_id: i64, items: Vec<ItemView>) -> DbResult<LearnerProgress> {
+pub async fn learner_progress(state: &AppState, user_id: i64, course_id: i64, items: Vec<ItemView>) -> DbResult<LearnerProgress> {
+    let db = &state.db;
     let row = progress_read::course_row(db, user_id, course_id).await?;
     let rows: HashMap<String, ItemProgressRow> =
         progress_read::item_rows_of(db, user_id, course_id).await?.into_iter().map(|r| (r.item_key.clone(), r)).collect();
@@ -166,9 +168,9 @@ impl RecentView {
 }
 
 /// The reader's progress if signed in; otherwise the lessons with none.
-pub async fn for_reader(db: &Db, user: Option<&SessionUser>, course_id: i64, items: Vec<ItemView>) -> DbResult<LearnerProgress> {
+pub async fn for_reader(state: &AppState, user: Option<&SessionUser>, course_id: i64, items: Vec<ItemView>) -> DbResult<LearnerProgress> {
     match user {
-        Some(u) => learner_progress(db, u.id, course_id, items).await,
+        Some(u) => learner_progress(state, u.id, course_id, items).await,
         None => Ok(without_progress(course_id, items)),
     }
 }
@@ -183,7 +185,7 @@ pub struct CourseCard {
 
 /// The catalog with the reader's progress bars and unfinished courses.
 #[derive(Serialize)]
-pub(crate) struct CatalogView {
+pub struct CatalogView {
     #[serde(flatten)]
     pub catalog: CatalogPage,
     pub cards: Vec<CourseCard>,
@@ -192,7 +194,8 @@ pub(crate) struct CatalogView {
 
 const RECENT: i64 = 3;
 
-pub(crate) async fn catalog_view(db: &Db, scope: &Scope, mut catalog: CatalogPage, lang: Lang) -> DbResult<CatalogView> {
+pub async fn catalog_view(state: &AppState, scope: &Scope, mut catalog: CatalogPage, lang: Lang) -> DbResult<CatalogView> {
+    let db = &state.db;
     let courses = std::mem::take(&mut catalog.courses);
     let (percent, recent) = match &scope.user {
         Some(u) => {
