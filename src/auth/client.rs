@@ -40,16 +40,16 @@ impl ClientInfo {
     }
 }
 
-/// The extractor: what the `Authenticate` middleware decided for this request. Routes it
-/// does not run for see only the TCP connection, the safe reading.
+/// The extractor, for the few handlers that need it (sign-in, sign-out, the admin page):
+/// worked out from the request and the configured proxies when asked for.
 impl actix_web::FromRequest for ClientInfo {
     type Error = actix_web::Error;
     type Future = std::future::Ready<Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        use actix_web::HttpMessage;
-        let known = req.extensions().get::<ClientInfo>().cloned();
-        std::future::ready(Ok(known.unwrap_or_else(|| ClientInfo::of(req, &TrustedProxies::default()))))
+        let auth = req.app_data::<actix_web::web::Data<crate::auth::AuthContext>>();
+        let none = TrustedProxies::default();
+        std::future::ready(Ok(ClientInfo::of(req, auth.map_or(&none, |a| &a.trusted_proxies))))
     }
 }
 

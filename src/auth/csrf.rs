@@ -17,7 +17,7 @@ use bytes::BytesMut;
 use futures_util::StreamExt;
 
 use super::client::ClientInfo;
-use super::session::{clearing_cookies, resolve, Resolved};
+use super::session::{carries_bearer, clearing_cookies, resolve, Resolved};
 use super::AuthContext;
 use crate::error::AppError;
 
@@ -67,22 +67,24 @@ where
                 req.extensions_mut().insert(Resolved(None));
                 return service.call(req).await;
             }
-            let client = ClientInfo::of(req.request(), &state.trusted_proxies);
-            let resolution = resolve(&state.db, &state.tokens, req.request(), client.https).await?;
+            // A Bearer request (the heartbeats, API clients) needs neither the cookie's name
+            // nor an origin check, so the client's address and scheme are not worked out.
+            let client = (!carries_bearer(req.request())).then(|| ClientInfo::of(req.request(), &state.trusted_proxies));
+            let https = client.as_ref().is_some_and(|c| c.https);
+            let resolution = resolve(&state.db, &state.tokens, req.request(), https).await?;
             let user = resolution.user;
             if unsafe_method {
                 match user.as_ref().and_then(|u| u.csrf_token.clone()) {
                     Some(expected) => check_token(&mut req, &expected).await?,
-                    None if user.is_none() => check_same_origin(&req, &client)?,
+                    None if user.is_none() => check_same_origin(&req, client.as_ref().expect("no Bearer token"))?,
                     None => {} // Bearer token: no ambient credential to abuse.
                 }
             }
             req.extensions_mut().insert(Resolved(user));
-            req.extensions_mut().insert(client.clone());
             let mut res = service.call(req).await?;
             if resolution.tossed {
                 tracing::warn!(path = res.request().path(), "request carried the session cookie more than once; treated as signed out");
-                for cookie in clearing_cookies(res.request().path(), client.https) {
+                for cookie in clearing_cookies(res.request().path(), https) {
                     res.response_mut().add_cookie(&cookie).map_err(actix_web::error::ErrorInternalServerError)?;
                 }
             }

@@ -155,14 +155,7 @@ pub async fn resolve(db: &Db, tokens: &TokenCache, req: &HttpRequest, https: boo
 /// Every value of the cookie `name` the request carries (a browser sends one per path and
 /// domain it holds, so more than one means somebody set a second).
 fn session_cookie_values(req: &HttpRequest, name: &str) -> Vec<String> {
-    req.headers()
-        .get_all(actix_web::http::header::COOKIE)
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .filter(|(k, _)| k.trim() == name)
-        .map(|(_, v)| v.trim().trim_matches('"').to_string())
-        .collect()
+    req.cookies().map_or_else(|_| Vec::new(), |all| all.iter().filter(|c| c.name() == name).map(|c| c.value().to_string()).collect())
 }
 
 /// Expired session cookies for `/` and every path prefix of `request_path`: a tossed cookie
@@ -185,6 +178,11 @@ pub fn clearing_cookies(request_path: &str, https: bool) -> Vec<Cookie<'static>>
             cookie
         })
         .collect()
+}
+
+/// Whether the request authenticates with `Authorization: Bearer` (valid or not).
+pub fn carries_bearer(req: &HttpRequest) -> bool {
+    bearer_token(req).is_some()
 }
 
 fn bearer_token(req: &HttpRequest) -> Option<&str> {
