@@ -5,7 +5,9 @@
 use crate::auth::policy::Scope;
 use crate::auth::session::SessionUser;
 use crate::db::courses::{self, CourseRow};
+use crate::db::versions::{self, ReportRow};
 use crate::db::{audit, org, Db, DbError};
+use crate::domain::package::Problem;
 use crate::domain::{Role, Visibility};
 use crate::error::AppError;
 use crate::packages::import::Owner;
@@ -19,6 +21,8 @@ pub use crate::db::org::ClassRow;
 pub struct ManagedCourse {
     pub course: CourseRow,
     pub class_ids: Vec<i64>,
+    /// Warnings of the latest version's import the teacher has not dismissed yet.
+    pub pending_warnings: usize,
 }
 
 /// What the workbench shows: the managed courses, and the classes of the teacher's school
@@ -35,7 +39,11 @@ pub async fn workbench(state: &AppState, user: &SessionUser) -> Result<Workbench
     let mut courses = Vec::new();
     for course in courses::managed(&state.db, school, admin).await? {
         let class_ids = courses::course_classes(&state.db, course.id).await?;
-        courses.push(ManagedCourse { course, class_ids });
+        let pending_warnings = match course.latest_version_id {
+            Some(v) => pending(&versions::report(&state.db, v).await?).len(),
+            None => 0,
+        };
+        courses.push(ManagedCourse { course, class_ids, pending_warnings });
     }
     let classes = match school {
         Some(s) => org::classes(&state.db, s).await?,
@@ -126,5 +134,64 @@ pub async fn delete_course(state: &AppState, scope: &Scope, course_id: i64, conf
     tx.commit().await.map_err(DbError::from)?;
     // Media of the course must stop now, not when the content route's cache expires.
     state.file_cache.forget_versions(&versions);
+    Ok(())
+}
+
+/// What the import of one version of a course reported, for the teacher who manages it.
+pub struct ImportReport {
+    pub course: CourseRow,
+    pub version_id: i64,
+    pub version: i64,
+    pub format: String,
+    pub created_at: i64,
+    pub warnings: Vec<Problem>,
+    pub dismissed: bool,
+}
+
+fn warnings_of(row: &ReportRow) -> Vec<Problem> {
+    serde_json::from_str(&row.warnings).unwrap_or_default()
+}
+
+/// The warnings a teacher still has to see: none once dismissed.
+fn pending(row: &ReportRow) -> Vec<Problem> {
+    if row.warnings_dismissed_at.is_some() {
+        Vec::new()
+    } else {
+        warnings_of(row)
+    }
+}
+
+/// The version `version_id` of a course the user manages, or "not found" when it belongs
+/// to another course.
+async fn managed_version(state: &AppState, scope: &Scope, course_id: i64, version_id: Option<i64>) -> Result<(CourseRow, ReportRow), AppError> {
+    let course = managed_course(state, scope, course_id).await?;
+    let version_id = version_id.or(course.latest_version_id).ok_or(AppError::NotFound("course version"))?;
+    let row = versions::report(&state.db, version_id).await?;
+    if row.course_id != course.id {
+        return Err(AppError::NotFound("course version"));
+    }
+    Ok((course, row))
+}
+
+/// The import report of a version (the latest when `None`) of a course the user manages.
+#[tracing::instrument(skip_all, fields(course_id = course_id))]
+pub async fn import_report(state: &AppState, scope: &Scope, course_id: i64, version_id: Option<i64>) -> Result<ImportReport, AppError> {
+    let (course, row) = managed_version(state, scope, course_id, version_id).await?;
+    Ok(ImportReport {
+        warnings: warnings_of(&row),
+        dismissed: row.warnings_dismissed_at.is_some(),
+        version_id: row.id,
+        version: row.version,
+        format: row.format,
+        created_at: row.created_at,
+        course,
+    })
+}
+
+/// Hides a version's warnings from the workbench; the report stays readable.
+#[tracing::instrument(skip_all, fields(course_id = course_id, version_id = version_id))]
+pub async fn dismiss_report(state: &AppState, scope: &Scope, course_id: i64, version_id: i64) -> Result<(), AppError> {
+    let (_, row) = managed_version(state, scope, course_id, Some(version_id)).await?;
+    versions::dismiss_warnings(&state.db, row.id, crate::db::now_ms()).await?;
     Ok(())
 }

@@ -54,3 +54,36 @@ pub async fn metadata(db: &Db, version_id: i64) -> DbResult<String> {
         .await?;
     row.map(|r| r.0).ok_or(DbError::NotFound("course version"))
 }
+
+/// The import report of a version: its warnings (JSON) and when a teacher dismissed them.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ReportRow {
+    pub id: i64,
+    pub course_id: i64,
+    pub version: i64,
+    pub format: String,
+    pub warnings: String,
+    pub created_at: i64,
+    pub warnings_dismissed_at: Option<i64>,
+}
+
+/// The import report of one version.
+pub async fn report(db: &Db, version_id: i64) -> DbResult<ReportRow> {
+    sqlx::query_as(
+        "SELECT id, course_id, version, format, warnings, created_at, warnings_dismissed_at FROM course_versions WHERE id = $1",
+    )
+    .bind(version_id)
+    .fetch_optional(&db.pool)
+    .await?
+    .ok_or(DbError::NotFound("course version"))
+}
+
+/// Marks a version's warnings as read; the first dismissal's time is kept.
+pub async fn dismiss_warnings(db: &Db, version_id: i64, at: i64) -> DbResult<()> {
+    sqlx::query("UPDATE course_versions SET warnings_dismissed_at = COALESCE(warnings_dismissed_at, $2) WHERE id = $1")
+        .bind(version_id)
+        .bind(at)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}

@@ -21,8 +21,11 @@ pub fn render_error_page<B: MessageBody + 'static>(
     res: ServiceResponse<B>,
 ) -> actix_web::Result<ErrorHandlerResponse<B>> {
     let path = res.request().path();
+    // A page's script that asks for JSON (the upload form's import step) gets the JSON error
+    // with its problems, not an error page it cannot show.
+    let wants_json = res.request().headers().get(header::ACCEPT).is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
     let is_page = !(path.starts_with("/api/") || path.starts_with("/content/") || path == "/healthz"
-        || path.starts_with("/static/"));
+        || path.starts_with("/static/") || wants_json);
     let is_json = res
         .headers()
         .get(header::CONTENT_TYPE)

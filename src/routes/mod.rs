@@ -71,6 +71,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/teach/roster/preview", web::post().to(roster::preview_roster))
         .route("/teach/roster/apply", web::post().to(roster::apply_roster))
         .route("/teach/courses/{course_id}/settings", web::post().to(teach::update_settings))
+        .route("/teach/courses/{course_id}/report", web::get().to(teach::show_report))
+        .route("/teach/courses/{course_id}/versions/{version_id}/dismiss", web::post().to(teach::dismiss_report))
         .route("/teach/courses/{course_id}/delete", web::get().to(teach::confirm_delete))
         .route("/teach/courses/{course_id}/delete", web::post().to(teach::delete_course))
         .route("/teach/courses/{course_id}/progress", web::get().to(class_progress::show_class_progress))

@@ -25,6 +25,8 @@ struct ManagedCourse {
     published: bool,
     visibility: String,
     class_ids: Vec<i64>,
+    /// "N warnings" when the latest import's report is not dismissed yet.
+    pending_warnings: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -57,7 +59,7 @@ pub async fn show_workbench(state: web::Data<AppState>, env: PageEnv, user: Curr
     let courses = bench
         .courses
         .into_iter()
-        .map(|m| ManagedCourse { published: m.course.published == 1, visibility: m.course.visibility.clone(), class_ids: m.class_ids, view: CourseView::new(m.course, env.lang) })
+        .map(|m| ManagedCourse { published: m.course.published == 1, visibility: m.course.visibility.clone(), class_ids: m.class_ids, pending_warnings: (m.pending_warnings > 0).then(|| state.renderer.string(env.lang, "teach.pending_warnings").replace("{n}", &m.pending_warnings.to_string())), view: CourseView::new(m.course, env.lang) })
         .collect();
     Ok(html(state.renderer.render("teach/index.html", &env, &TeachPage { courses, classes: bench.classes })?))
 }
@@ -125,5 +127,58 @@ pub async fn delete_course(
     form: web::Form<DeleteForm>,
 ) -> Result<HttpResponse, AppError> {
     workbench::delete_course(&state, &scope, *course_id, &form.confirm_slug).await?;
+    Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, "/teach")).finish())
+}
+
+#[derive(Serialize)]
+struct ReportPage {
+    course: CourseView,
+    version_id: i64,
+    version: i64,
+    format: String,
+    /// Unix milliseconds, for the `datetime` filter.
+    created_at_ms: i64,
+    warnings: Vec<crate::domain::package::Problem>,
+    dismissed: bool,
+}
+
+#[derive(Deserialize)]
+pub struct ReportQuery {
+    version: Option<i64>,
+}
+
+/// The import report of a course's version (the latest unless `?version=`): where the web
+/// upload lands when the importer had something to say.
+pub async fn show_report(
+    state: web::Data<AppState>,
+    env: PageEnv,
+    _signed_in: CurrentUser,
+    scope: Scope,
+    course_id: web::Path<i64>,
+    query: web::Query<ReportQuery>,
+) -> Result<HttpResponse, AppError> {
+    let report = workbench::import_report(&state, &scope, *course_id, query.version).await?;
+    let page = ReportPage {
+        version_id: report.version_id,
+        version: report.version,
+        format: report.format,
+        created_at_ms: report.created_at,
+        warnings: report.warnings,
+        dismissed: report.dismissed,
+        course: CourseView::new(report.course, env.lang),
+    };
+    Ok(html(state.renderer.render("teach/report.html", &env, &page)?))
+}
+
+/// Dismisses a version's import warnings, then back to the workbench.
+#[tracing::instrument(skip_all)]
+pub async fn dismiss_report(
+    state: web::Data<AppState>,
+    _signed_in: CurrentUser,
+    scope: Scope,
+    path: web::Path<(i64, i64)>,
+) -> Result<HttpResponse, AppError> {
+    let (course_id, version_id) = path.into_inner();
+    workbench::dismiss_report(&state, &scope, course_id, version_id).await?;
     Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, "/teach")).finish())
 }

@@ -64,5 +64,11 @@ pub async fn complete(state: web::Data<AppState>, user: CurrentUser, form: web::
     let result = import_package(&state, uploader, &done.path, &name, &owner, Arrival::Upload).await;
     let _ = state.uploads.remove(&form.upload, uploader.id).await;
     let report = result?;
-    Ok(HttpResponse::Created().json(json!({"redirect": format!("/courses/{}", report.course_id), "report": report})))
+    // A teacher must see what the importer had to say before moving on.
+    let redirect = if report.warnings.is_empty() {
+        format!("/courses/{}", report.course_id)
+    } else {
+        format!("/teach/courses/{}/report?version={}", report.course_id, report.version_id)
+    };
+    Ok(HttpResponse::Created().json(json!({"redirect": redirect, "report": report})))
 }

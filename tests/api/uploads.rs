@@ -83,17 +83,22 @@ async fn tus_upload_cut_mid_way_resumes_and_imports() {
     assert_eq!(head.status(), 404);
 }
 
+/// Signs `teacher1` in through the login form and waits for the upload form.
+async fn open_upload_form(app: &crate::helpers::TestApp, browser: &Browser) {
+    browser.goto(&app.url("/login?next=/teach/upload")).await;
+    browser.send_keys("input[name=username]", "teacher1").await;
+    browser.send_keys("input[name=password]", "teacher1-password").await;
+    browser.eval("document.querySelector('form.form').submit(); return true;").await;
+    assert!(browser.wait_for("location.pathname === '/teach/upload' && document.getElementById('upload-form')", Duration::from_secs(10)).await, "signed in");
+}
+
 #[tokio::test]
 async fn browser_upload_shows_progress_and_lands_on_the_new_course() {
     let app = spawn_app_with(Options { import_demo: false }).await;
     let org = app.org().await;
     app.add_user("teacher1", "teacher", Some(org.school_a1), Some(org.region_a)).await;
     let Some(browser) = Browser::start("browser_upload_shows_progress_and_lands_on_the_new_course").await else { return };
-    browser.goto(&app.url("/login?next=/teach/upload")).await;
-    browser.send_keys("input[name=username]", "teacher1").await;
-    browser.send_keys("input[name=password]", "teacher1-password").await;
-    browser.eval("document.querySelector('form.form').submit(); return true;").await;
-    assert!(browser.wait_for("location.pathname === '/teach/upload' && document.getElementById('upload-form')", Duration::from_secs(10)).await, "signed in");
+    open_upload_form(&app, &browser).await;
     // A slow uplink, so the bar has time to move; record every value it shows.
     browser.cdp("Network.enable", serde_json::json!({})).await;
     browser.cdp("Network.emulateNetworkConditions", serde_json::json!({"offline": false, "latency": 20, "downloadThroughput": 5_000_000, "uploadThroughput": 150_000})).await;
@@ -135,12 +140,79 @@ async fn browser_upload_shows_progress_and_lands_on_the_new_course() {
         assert!(browser.wait_for("document.getElementById('upload-form')", Duration::from_secs(10)).await);
         browser.send_keys("input[type=file]", path.to_str().unwrap()).await;
         browser.eval("document.querySelector('#upload-form button[type=submit]').click(); return true;").await;
+        // A package the importer warned about lands on its import report first.
         assert!(
-            browser.wait_for("location.pathname.startsWith('/courses/')", Duration::from_secs(60)).await,
+            browser.wait_for("location.pathname.startsWith('/courses/') || location.pathname.endsWith('/report')", Duration::from_secs(60)).await,
             "{} imported through the form",
             path.display()
         );
     }
+}
+
+#[tokio::test]
+async fn import_warnings_are_shown_after_the_upload_and_on_the_workbench_until_dismissed() {
+    let app = spawn_app_with(Options { import_demo: false }).await;
+    let org = app.org().await;
+    app.add_user("teacher1", "teacher", Some(org.school_a1), Some(org.region_a)).await;
+    app.add_user("teacher2", "teacher", Some(org.school_b1), Some(org.region_b)).await;
+    let Some(browser) = Browser::start("import_warnings_are_shown_after_the_upload_and_on_the_workbench_until_dismissed").await else { return };
+    open_upload_form(&app, &browser).await;
+
+    // A refused package: the form lists the importer's problems, not a bare status code.
+    let broken = fixtures_dir().join("invalid/MalformedXml_SCORM12.zip").canonicalize().unwrap();
+    browser.send_keys("input[type=file]", broken.to_str().unwrap()).await;
+    browser.eval("document.querySelector('#upload-form button[type=submit]').click(); return true;").await;
+    assert!(browser.wait_for("document.querySelectorAll('#upload-problems li').length > 0", Duration::from_secs(60)).await, "problems listed");
+    let problems = browser.eval("return document.getElementById('upload-problems').textContent;").await;
+    assert!(problems.as_str().unwrap().contains("imsmanifest.xml"), "the problem names the file: {problems}");
+    let status = browser.eval("return document.getElementById('upload-status').textContent;").await;
+    assert!(!status.as_str().unwrap().contains("HTTP 4"), "a message, not a status code: {status}");
+    let enabled = browser.eval("return !document.querySelector('#upload-form button[type=submit]').disabled;").await;
+    assert_eq!(enabled, serde_json::json!(true), "the form can be used again");
+
+    // A package imported with a warning: the teacher lands on its report.
+    let warned = fixtures_dir().join("tolerated/ItemWithNonExistentResourceId_SCORM12.zip").canonicalize().unwrap();
+    browser.goto(&app.url("/teach/upload")).await;
+    assert!(browser.wait_for("document.getElementById('upload-form')", Duration::from_secs(10)).await);
+    browser.send_keys("input[type=file]", warned.to_str().unwrap()).await;
+    browser.eval("document.querySelector('#upload-form button[type=submit]').click(); return true;").await;
+    assert!(browser.wait_for("location.pathname.endsWith('/report')", Duration::from_secs(60)).await, "landed on the import report");
+    let shown = browser.eval("return document.getElementById('import-warnings').textContent;").await;
+    let shown = shown.as_str().unwrap().to_string();
+    let path = browser.eval("return location.pathname;").await;
+    let course_id: i64 = path.as_str().unwrap().split('/').nth(3).unwrap().parse().unwrap();
+    let course = courseware::db::courses::get(&app.db, course_id).await.unwrap();
+    let stored = courseware::db::versions::report(&app.db, course.latest_version_id.unwrap()).await.unwrap();
+    let stored: Vec<serde_json::Value> = serde_json::from_str(&stored.warnings).unwrap();
+    assert!(!stored.is_empty());
+    for w in &stored {
+        assert!(shown.contains(w["message"].as_str().unwrap()), "every stored warning is shown: {w} in {shown}");
+    }
+    let h1 = browser.eval("return document.querySelector('h1').textContent;").await;
+    assert!(["导入报告", "Import report"].contains(&h1.as_str().unwrap()), "{h1}");
+
+    // The workbench keeps saying so until the teacher dismisses it.
+    browser.goto(&app.url("/teach")).await;
+    assert!(browser.wait_for("document.querySelector('.import-warnings')", Duration::from_secs(10)).await, "the workbench shows the warning");
+    let notice = browser.eval("return document.querySelector('.import-warnings').textContent;").await;
+    let n = stored.len();
+    assert!([format!("{n} 条提示"), format!("with {n} warnings")].iter().any(|t| notice.as_str().unwrap().contains(t.as_str())), "{notice}");
+    // Another school's teacher can neither read nor dismiss it.
+    let other = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    other.post(app.url("/login")).form(&[("username", "teacher2"), ("password", "teacher2-password")]).send().await.unwrap();
+    let other_csrf = other.get(app.url("/api/v1/me")).send().await.unwrap().json::<serde_json::Value>().await.unwrap()["csrf_token"].as_str().unwrap().to_string();
+    assert_eq!(other.get(app.url(&format!("/teach/courses/{course_id}/report"))).send().await.unwrap().status(), 404);
+    let dismiss = app.url(&format!("/teach/courses/{course_id}/versions/{}/dismiss", course.latest_version_id.unwrap()));
+    assert_eq!(other.post(&dismiss).form(&[("csrf_token", other_csrf.as_str())]).send().await.unwrap().status(), 404);
+    assert!(courseware::db::versions::report(&app.db, course.latest_version_id.unwrap()).await.unwrap().warnings_dismissed_at.is_none());
+
+    browser.eval("document.querySelector('.import-warnings button[type=submit]').click(); return true;").await;
+    assert!(browser.wait_for("location.pathname === '/teach' && !document.querySelector('.import-warnings')", Duration::from_secs(10)).await, "dismissed");
+    browser.goto(&app.url("/teach")).await;
+    assert!(browser.wait_for("document.querySelector('table.manage') && !document.querySelector('.import-warnings')", Duration::from_secs(10)).await, "stays dismissed");
+    // The report itself stays readable.
+    browser.goto(&app.url(&format!("/teach/courses/{course_id}/report"))).await;
+    assert!(browser.wait_for("document.getElementById('import-warnings') && !document.querySelector('form[action$=dismiss]')", Duration::from_secs(10)).await);
 }
 
 #[tokio::test]
