@@ -40,6 +40,7 @@ impl Renderer {
         tera.autoescape_on(vec![".html"]);
         tera.register_filter("urlencode", urlencode_filter);
         tera.register_filter("datetime", datetime_filter);
+        tera.register_function("static_url", static_url_function);
         tera.set_escape_fn(escape_html);
         Ok(Renderer {
             tera,
@@ -131,6 +132,12 @@ pub fn escape_html(input: &str) -> String {
 
 /// Formats unix milliseconds as `YYYY-MM-DD HH:MM` in China Standard Time (UTC+8, no
 /// daylight saving), the time every school in the bureau's region keeps.
+/// `static_url(path="app.css")`: the asset's versioned URL, cached for a year.
+fn static_url_function(args: &std::collections::HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
+    let path = args.get("path").and_then(|p| p.as_str()).ok_or_else(|| tera::Error::msg("static_url needs path=\"...\""))?;
+    Ok(tera::Value::String(crate::assets::static_url(path)))
+}
+
 fn datetime_filter(
     value: &tera::Value,
     _: &std::collections::HashMap<String, tera::Value>,

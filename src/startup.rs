@@ -4,7 +4,7 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 use actix_web::dev::Server;
-use actix_web::middleware::{from_fn, ErrorHandlers};
+use actix_web::middleware::{from_fn, Compress, ErrorHandlers};
 use actix_web::{web, App, HttpServer};
 
 use crate::app::AppState;
@@ -47,6 +47,8 @@ impl Application {
         let state = web::Data::new(state);
         let content_state = state.clone();
         let content_auth = auth.clone();
+        // Compressing the static files takes a moment; done here, no request waits for it.
+        crate::assets::static_assets();
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
@@ -62,6 +64,9 @@ impl Application {
                 .wrap(ErrorHandlers::new().default_handler(render_error_page))
                 .wrap(crate::telemetry::RequestSpan)
                 .wrap(routes::content::ContentFastPath)
+                // Outside the fast path, so package pages and scripts are compressed too.
+                .wrap(Compress::default())
+                .wrap(from_fn(routes::compression::compression_policy))
                 .wrap(from_fn(routes::security_headers::app_headers))
                 .configure(routes::configure)
         })
@@ -76,6 +81,8 @@ impl Application {
                 .app_data(content_state.clone())
                 .app_data(content_auth.clone())
                 .wrap(crate::telemetry::RequestSpan)
+                .wrap(Compress::default())
+                .wrap(from_fn(routes::compression::compression_policy))
                 .wrap(from_fn(routes::security_headers::content_origin_headers))
                 .configure(routes::content_origin::configure)
         })

@@ -40,6 +40,12 @@ pub fn mime_for(file_name: &str) -> (String, bool) {
     }
 }
 
+/// Whether a Content-Type is worth compressing on the wire: text, scripts, data and SVG.
+/// Images, audio, video, PDFs and archives are compressed already.
+pub fn compressible(content_type: &str) -> bool {
+    is_textual(content_type.split(';').next().unwrap_or("").trim())
+}
+
 fn is_textual(essence: &str) -> bool {
     essence.starts_with("text/")
         || matches!(

@@ -38,7 +38,7 @@ use std::time::SystemTime;
 use actix_web::http::{header, Method, StatusCode};
 use actix_web::{HttpRequest, HttpResponse};
 
-pub use self::mime::mime_for;
+pub use self::mime::{compressible, mime_for};
 pub use self::range::{parse_range, ByteRange, RangeOutcome};
 
 use self::body::{FileBody, HeadBody, Segment};

@@ -7,7 +7,7 @@ use actix_web::{HttpResponse, HttpResponseBuilder};
 
 use super::body::{multipart, new_boundary, Segment};
 use super::conditional::{format_http_date, unix_secs};
-use super::mime::{content_disposition, mime_for};
+use super::mime::{compressible, content_disposition, mime_for};
 use super::range::ByteRange;
 use super::{AccelRedirect, MediaError, ServedFile};
 
@@ -50,11 +50,14 @@ impl Representation {
         self.validators(&mut b);
         b.insert_header((header::ACCEPT_RANGES, "bytes"))
             .insert_header((header::CONTENT_DISPOSITION, self.disposition.as_str()))
-            .insert_header(NOSNIFF)
-            // actix's Compress middleware leaves a response alone when it already has
-            // a Content-Encoding. Compressing would break the strong ETag (section
-            // 8.8.3.3: one tag per encoding) and the byte offsets of ranges.
-            .insert_header((header::CONTENT_ENCODING, "identity"));
+            .insert_header(NOSNIFF);
+        // actix's Compress middleware leaves a response alone when it already has a
+        // Content-Encoding: media, PDFs and archives are sent as stored. Pages, scripts
+        // and captions may be compressed; the web edge then gives each encoding its own
+        // ETag (RFC 9110 8.8.3.3) and never compresses a range.
+        if !compressible(&self.content_type) {
+            b.insert_header((header::CONTENT_ENCODING, "identity"));
+        }
         b
     }
 

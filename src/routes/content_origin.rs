@@ -4,7 +4,7 @@
 //! the learner's data only through the player page's `postMessage` bridge.
 
 use actix_web::http::header;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 
 use crate::error::AppError;
 use crate::routes::{assets, cmi5, content, scorm};
@@ -35,8 +35,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::post().to(cmi5::put_state))
             .route(web::put().to(cmi5::put_state)),
     )
-    .route("/static/scorm-cmi.js", web::get().to(|| async { assets::static_file("scorm-cmi.js") }))
-    .route("/static/scorm-bridge.js", web::get().to(|| async { assets::static_file("scorm-bridge.js") }))
+    .route("/static/scorm-cmi.js", web::get().to(|req: HttpRequest| async move { assets::static_file(&req, "scorm-cmi.js") }))
+    .route("/static/scorm-bridge.js", web::get().to(|req: HttpRequest| async move { assets::static_file(&req, "scorm-bridge.js") }))
     .default_service(web::to(|| async { HttpResponse::NotFound().body("not found") }));
 }
 
@@ -55,9 +55,11 @@ pub async fn wrapper(query: web::Query<WrapperQuery>) -> Result<HttpResponse, Ap
         "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>SCORM</title>\n\
          <style>html,body{{margin:0;height:100%;overflow:hidden}}iframe{{border:0;width:100%;height:100%;display:block}}</style>\n\
          </head><body><iframe id=\"sco-frame\" title=\"SCO\"></iframe>\n\
-         <script src=\"/static/scorm-cmi.js\"></script>\n\
-         <script src=\"/static/scorm-bridge.js\" data-player-origin=\"{origin}\"></script>\n\
-         </body></html>\n"
+         <script src=\"{cmi}\"></script>\n\
+         <script src=\"{bridge}\" data-player-origin=\"{origin}\"></script>\n\
+         </body></html>\n",
+        cmi = crate::assets::static_url("scorm-cmi.js"),
+        bridge = crate::assets::static_url("scorm-bridge.js"),
     );
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))

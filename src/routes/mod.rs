@@ -7,6 +7,7 @@ mod api_packages;
 mod assets;
 mod class_progress;
 mod cmi5;
+pub mod compression;
 pub mod content;
 pub mod content_origin;
 pub mod error_pages;
@@ -48,6 +49,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/courses/{course_id}/lessons/{item_id}", web::get().to(courses::show_lesson))
         .route("/courses/{course_id}/lessons/{item_id}/quiz", web::post().to(quizzes::submit_quiz))
         .route("/static/{path:.+}", web::get().to(assets::serve_static))
+        .route("/favicon.ico", web::get().to(assets::favicon))
         .route("/lang/{code}", web::get().to(assets::switch_language))
         .route("/healthz", web::get().to(health::health))
         .route("/login", web::get().to(accounts::show_login))

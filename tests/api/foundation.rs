@@ -155,3 +155,20 @@ async fn restart_does_not_import_demo_courses_twice_or_reset_the_admin_password(
     assert!(courseware::auth::password::verify(ADMIN_PASSWORD, &admin.password_hash));
     assert!(!admin.password_hash.contains(ADMIN_PASSWORD));
 }
+
+#[tokio::test]
+async fn the_favicon_is_linked_from_every_page_and_answers_at_the_usual_path() {
+    let app = spawn_app().await;
+    for page in ["/", "/login", "/no-such-page"] {
+        let html = app.get(page).await.text().await.unwrap();
+        let at = html.find("rel=\"icon\" href=\"").unwrap_or_else(|| panic!("{page} links an icon")) + "rel=\"icon\" href=\"".len();
+        let href: String = html[at..].chars().take_while(|c| *c != '"').collect();
+        let icon = app.get(&href).await;
+        assert_eq!(icon.status(), 200, "{page}: {href}");
+        assert_eq!(icon.headers()["content-type"], "image/svg+xml");
+        assert!(icon.text().await.unwrap().starts_with("<svg"));
+    }
+    let ico = app.get("/favicon.ico").await;
+    assert_eq!(ico.status(), 200);
+    assert_eq!(ico.headers()["content-type"], "image/svg+xml");
+}

@@ -4,6 +4,7 @@ mod accounts;
 mod browser;
 mod cc_progress;
 mod cmi5_api;
+mod compression;
 mod cmi5_browser;
 mod cli_errors;
 mod differential;
