@@ -2,19 +2,27 @@
 //! one-time fetch of the auth token, the statements an AU sends and reads, its state
 //! documents, and its standing by the moveOn rule, reported to progress.
 
+use std::collections::{HashMap, HashSet};
+
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use serde_json::{json, Value};
 
 use crate::auth::session::{hash_token, random_token, SessionUser};
 use crate::db::cmi5::{self as store, SessionRow};
-use crate::db::{courses, now_ms};
+use crate::db::{courses, now_ms, versions};
+use crate::domain::cmi5::{satisfied, MoveOn, StructureNode};
 use crate::error::AppError;
+use crate::i18n::Lang;
 use crate::tracking::event::Reported;
 
 use super::AppState;
 
 const VERB: &str = "http://adlnet.gov/expapi/verbs/";
 const SESSION_EXT: &str = "https://w3id.org/xapi/cmi5/context/extensions/sessionid";
+const SATISFIED: &str = "https://w3id.org/xapi/adl/verbs/satisfied";
+const CMI5_CATEGORY: &str = "https://w3id.org/xapi/cmi5/context/categories/cmi5";
+/// The one agent profile document cmi5 defines (section 11.0).
+pub const LEARNER_PREFERENCES: &str = "cmi5LearnerPreferences";
 /// The state document the LMS makes from the AU's manifest entry; the AU may not write it.
 const LAUNCH_DATA: &str = "LMS.LaunchData";
 
@@ -33,14 +41,17 @@ fn random_token_hex() -> String {
     hex::encode(rand::random::<[u8; 16]>())
 }
 
-/// Starts a launch of an AU and returns its URL with the cmi5 launch parameters.
-pub async fn launch_url(state: &AppState, user: &SessionUser, item: &courses::ItemRow, course_id: i64, app_origin: &str, au_url: String) -> Result<String, AppError> {
+/// Starts a launch of an AU and returns its URL with the cmi5 launch parameters. Blocks and
+/// the course that are satisfied from the start (every AU NotApplicable) are said so now,
+/// in this launch's session (cmi5 9.3.9).
+pub async fn launch_url(state: &AppState, user: &SessionUser, item: &courses::ItemRow, course_id: i64, app_origin: &str, lang: Lang, au_url: String) -> Result<String, AppError> {
     let rt: Value = serde_json::from_str(&item.runtime).unwrap_or(Value::Null);
     let au_id = rt["auId"].as_str().unwrap_or(&item.identifier).to_string();
     // One registration per learner and course, stable across launches.
     let registration = uuid_from(&state.signer.sign_purpose(&format!("cmi5-registration:{}:{course_id}", user.id)));
     let session_id = uuid_from(&random_token_hex());
     let fetch_token = random_token();
+    let actor = json!({"objectType": "Agent", "name": user.display_name, "account": {"homePage": app_origin, "name": user.id.to_string()}});
     let row = SessionRow {
         auth_hash: hash_token(&auth_token(state, &session_id)),
         session_id,
@@ -52,10 +63,16 @@ pub async fn launch_url(state: &AppState, user: &SessionUser, item: &courses::It
         fetch_token: fetch_token.clone(),
         fetched: 0,
         created_at: now_ms(),
+        actor: actor.to_string(),
+        language: match lang {
+            Lang::ZhCn => "zh-CN,en-US",
+            Lang::En => "en-US,zh-CN",
+        }
+        .to_string(),
     };
     store::insert_session(&state.db, &row).await?;
+    settle(state, &row).await?;
     let origin = &state.content_origin;
-    let actor = json!({"objectType": "Agent", "name": user.display_name, "account": {"homePage": app_origin, "name": user.id.to_string()}});
     let enc = |s: &str| utf8_percent_encode(s, NON_ALPHANUMERIC).to_string();
     let sep = if au_url.contains('?') { '&' } else { '?' };
     Ok(format!(
@@ -99,7 +116,7 @@ pub async fn store_statements(state: &AppState, s: &SessionRow, list: Vec<Value>
         let verb = st["verb"]["id"].as_str().unwrap_or_default().to_string();
         defined |= ["completed", "passed", "failed"].iter().any(|v| verb == format!("{VERB}{v}"));
         // Lost a race with another request storing the same id: judge it as above.
-        if !stored && !store::insert_statement(&state.db, s, &id, &verb, &st.to_string(), now_ms()).await? {
+        if !stored && !store::insert_statement(&state.db, s, &s.item_key, &id, &verb, &st.to_string(), now_ms()).await? {
             already_stored(state, s, &id, &st).await?;
         }
         ids.push(id);
@@ -187,14 +204,7 @@ async fn report(state: &AppState, s: &SessionRow) -> Result<(), AppError> {
     let seen = |v: &str| all.iter().any(|r| r.verb == format!("{VERB}{v}"));
     let (completed, passed, failed) = (seen("completed"), seen("passed"), seen("failed"));
     let item = courses::item(&state.db, s.item_id).await?;
-    let rt: Value = serde_json::from_str(&item.runtime).unwrap_or(Value::Null);
-    let satisfied = match rt["moveOn"].as_str().unwrap_or("NotApplicable") {
-        "Completed" => completed,
-        "Passed" => passed,
-        "CompletedAndPassed" => completed && passed,
-        "CompletedOrPassed" => completed || passed,
-        _ => true,
-    };
+    let satisfied = move_on(&item).met(completed, passed);
     let status = match (satisfied, passed, failed) {
         (true, true, _) => Reported::Passed,
         (true, false, _) => Reported::Completed,
@@ -208,7 +218,91 @@ async fn report(state: &AppState, s: &SessionRow) -> Result<(), AppError> {
         .find_map(|r| serde_json::from_str::<Value>(&r.statement).ok()?["result"]["score"]["scaled"].as_f64());
     let client_id = format!("cmi5:{}:{}", s.session_id, all.len());
     state.tracker.report_cmi5(s.user_id, s.item_id, client_id, Some(status), score).await?;
+    if satisfied {
+        settle(state, s).await?;
+    }
     Ok(())
+}
+
+fn move_on(item: &courses::ItemRow) -> MoveOn {
+    let rt: Value = serde_json::from_str(&item.runtime).unwrap_or(Value::Null);
+    MoveOn::parse(rt["moveOn"].as_str().unwrap_or("NotApplicable"))
+}
+
+/// Issues the LMS's "satisfied" statements (cmi5 9.3.9) for every block of the course, and
+/// the course, whose AUs have all met their moveOn criteria in this registration and that
+/// were not said satisfied before. Each statement's id is derived from the registration
+/// and the object, so two requests racing here store it once.
+async fn settle(state: &AppState, s: &SessionRow) -> Result<(), AppError> {
+    // Launches from before the actor was kept cannot speak for the learner.
+    let Ok(actor) = serde_json::from_str::<Value>(&s.actor) else { return Ok(()) };
+    let item = courses::item(&state.db, s.item_id).await?;
+    let items = courses::items(&state.db, item.version_id).await?;
+    let verbs = store::registration_verbs(&state.db, &s.registration).await?;
+    let said = |key: &str, verb: &str| verbs.iter().any(|(k, v)| k == key && v == verb);
+    let by_position: HashMap<i64, &courses::ItemRow> = items.iter().map(|i| (i.position, i)).collect();
+    let structure: Vec<StructureNode> = items
+        .iter()
+        .filter(|i| matches!(i.kind.as_str(), "folder" | "cmi5_au"))
+        .map(|i| StructureNode {
+            key: i.identifier.clone(),
+            parent: i.parent_position.and_then(|p| by_position.get(&p)).map(|p| p.identifier.clone()),
+            is_block: i.kind == "folder",
+        })
+        .collect();
+    let met: HashSet<String> = items
+        .iter()
+        .filter(|i| i.kind == "cmi5_au")
+        .filter(|i| move_on(i).met(said(&i.identifier, &format!("{VERB}completed")), said(&i.identifier, &format!("{VERB}passed"))))
+        .map(|i| i.identifier.clone())
+        .collect();
+    let (blocks, course_done) = satisfied(&structure, &met);
+    let meta: Value = serde_json::from_str(&versions::metadata(&state.db, item.version_id).await?).unwrap_or_default();
+    let course_key = meta["courseId"].as_str().unwrap_or_default().to_string();
+    let course = courses::get(&state.db, s.course_id).await?;
+    let mut objects: Vec<(String, Value)> = Vec::new();
+    for key in blocks.iter().filter(|k| !said(k, SATISFIED)) {
+        let title = items.iter().find(|i| &i.identifier == key).map_or(key.as_str(), |i| i.title.as_str());
+        let id = format!("urn:courseware:cmi5:course:{}:block:{}", s.course_id, utf8_percent_encode(key, NON_ALPHANUMERIC));
+        objects.push((key.clone(), activity(&id, "block", title)));
+    }
+    if course_done && !course_key.is_empty() && !said(&course_key, SATISFIED) {
+        let id = format!("urn:courseware:cmi5:course:{}", s.course_id);
+        objects.push((course_key.clone(), activity(&id, "course", &course.title)));
+    }
+    for (key, object) in objects {
+        let id = uuid_from(&state.signer.sign_purpose(&format!("cmi5-satisfied:{}:{key}", s.registration)));
+        let now = iso_now();
+        let statement = json!({
+            "id": id,
+            "actor": actor,
+            "verb": {"id": SATISFIED, "display": {"en-US": "satisfied"}},
+            "object": object,
+            "context": {
+                "registration": s.registration,
+                "contextActivities": {
+                    "grouping": [{"objectType": "Activity", "id": course_key}],
+                    "category": [{"objectType": "Activity", "id": CMI5_CATEGORY}],
+                },
+                "extensions": {SESSION_EXT: s.session_id},
+            },
+            "timestamp": now,
+            "stored": now,
+            "authority": {"objectType": "Agent", "account": {"homePage": "urn:courseware", "name": "lms"}},
+        });
+        store::insert_statement(&state.db, s, &key, &id, SATISFIED, &statement.to_string(), now_ms()).await?;
+    }
+    Ok(())
+}
+
+/// The LMS's own object for a block or the course: an id of its own, never the publisher's
+/// (cmi5 9.4), with the cmi5 activity type.
+fn activity(id: &str, kind: &str, title: &str) -> Value {
+    json!({
+        "objectType": "Activity",
+        "id": id,
+        "definition": {"type": format!("https://w3id.org/xapi/cmi5/activitytype/{kind}"), "name": {"und": title}},
+    })
 }
 
 /// The registration's statements for the AU, newest first, or the one with `id`.
@@ -242,12 +336,48 @@ pub async fn state_document(state: &AppState, s: &SessionRow, activity_id: &str,
         if let Some(m) = rt.get("masteryScore") {
             data["masteryScore"] = m.clone();
         }
+        if let Some(url) = return_url(state, s) {
+            data["returnURL"] = json!(url);
+        }
         return Ok(StateDocument::LaunchData(data));
     }
     match store::get_state(&state.db, &s.registration, activity_id, state_id).await? {
         Some(doc) => Ok(StateDocument::Stored(doc)),
         None => Err(AppError::NotFound("state document")),
     }
+}
+
+/// Where the AU sends the learner when it exits (cmi5 10.2.6): a page of the content origin
+/// that hands the learner back to the course page (by message to the lesson page that
+/// frames the AU, or by loading the course page in an AU's own window). The application's
+/// origin is the actor's home page; the signature keeps the page from redirecting anywhere
+/// else.
+fn return_url(state: &AppState, s: &SessionRow) -> Option<String> {
+    let actor: Value = serde_json::from_str(&s.actor).ok()?;
+    let app = actor["account"]["homePage"].as_str()?;
+    let sig = state.signer.sign_purpose(&return_purpose(app, s.course_id));
+    let enc = |v: &str| utf8_percent_encode(v, NON_ALPHANUMERIC).to_string();
+    Some(format!("{}/cmi5/returned?origin={}&course={}&sig={sig}", state.content_origin, enc(app), s.course_id))
+}
+
+fn return_purpose(app_origin: &str, course_id: i64) -> String {
+    format!("cmi5-return:{app_origin}:{course_id}")
+}
+
+/// The course page to go back to, when `sig` is the one [`return_url`] made for it.
+pub fn checked_return(state: &AppState, app_origin: &str, course_id: i64, sig: &str) -> Option<String> {
+    state.signer.verify_purpose(&return_purpose(app_origin, course_id), sig).then(|| format!("{app_origin}/courses/{course_id}"))
+}
+
+/// The learner's preferences as the AU reads them (cmi5 11.0): the interface language of
+/// the launch, then the other, and audio on. `agent` must be the launched learner.
+pub fn learner_preferences(s: &SessionRow, agent: &str) -> Result<Value, AppError> {
+    let agent: Value = serde_json::from_str(agent).map_err(|e| AppError::BadRequest(format!("agent is not JSON: {e}")))?;
+    if agent["account"]["name"].as_str() != Some(&s.user_id.to_string()) {
+        return Err(AppError::Forbidden);
+    }
+    let language = if s.language.is_empty() { "zh-CN,en-US" } else { s.language.as_str() };
+    Ok(json!({"languagePreference": language, "audioPreference": "on"}))
 }
 
 /// Stores a state document, which must be UTF-8; `LMS.LaunchData` is read-only.

@@ -30,6 +30,9 @@ pub struct ScormPlayer {
     pub wrapper_url: String,
     /// JSON for `<script type="application/json">`, with `<`, `>` and `&` escaped.
     pub launch_json: String,
+    /// A cmi5 AU with `launchMethod="OwnWindow"`: opened in the learner's window, never in
+    /// a frame (cmi5 8.1).
+    pub own_window: bool,
 }
 
 /// The lesson a player is asked for: the item of a course in `format`.
@@ -37,6 +40,8 @@ pub struct Lesson<'a> {
     pub course_id: i64,
     pub format: &'a str,
     pub item_id: i64,
+    /// The learner's interface language, which a cmi5 AU reads as its language preference.
+    pub lang: crate::i18n::Lang,
 }
 
 /// The player for a SCO, asset or cmi5 AU lesson, starting (or resuming) the learner's
@@ -48,7 +53,7 @@ pub async fn player(state: &AppState, user: Option<&SessionUser>, lesson: Lesson
     let item = courses::item(&state.db, lesson.item_id).await?;
     let token = &state.signer.issue(item.version_id, now_secs());
     let origin = state.content_origin.clone();
-    let frame_only = |frame_url: String| ScormPlayer { frame_url, commit_url: String::new(), content_origin: origin.clone(), wrapper_url: String::new(), launch_json: String::new() };
+    let frame_only = |frame_url: String| ScormPlayer { frame_url, commit_url: String::new(), content_origin: origin.clone(), wrapper_url: String::new(), launch_json: String::new(), own_window: false };
     if item.kind == "cmi5_au" {
         let rt: serde_json::Value = serde_json::from_str(&item.runtime).unwrap_or_default();
         let au_url = match (item.launch.as_deref(), rt["url"].as_str()) {
@@ -56,8 +61,9 @@ pub async fn player(state: &AppState, user: Option<&SessionUser>, lesson: Lesson
             (None, Some(url)) if url.starts_with("https://") || url.starts_with("http://") => url.to_string(),
             _ => return Ok(None),
         };
-        let url = super::cmi5::launch_url(state, user, &item, lesson.course_id, app_origin, au_url).await?;
-        return Ok(Some(frame_only(url)));
+        let url = super::cmi5::launch_url(state, user, &item, lesson.course_id, app_origin, lesson.lang, au_url).await?;
+        let own_window = rt["launchMethod"].as_str() == Some("OwnWindow");
+        return Ok(Some(ScormPlayer { own_window, ..frame_only(url) }));
     }
     let Some(version) = version_of(lesson.format) else { return Ok(None) };
     let Some(launch_path) = item.launch.as_deref().filter(|_| matches!(item.kind.as_str(), "sco" | "asset")) else { return Ok(None) };
@@ -88,6 +94,7 @@ pub async fn player(state: &AppState, user: Option<&SessionUser>, lesson: Lesson
         content_origin: origin,
         wrapper_url,
         launch_json,
+        own_window: false,
     }))
 }
 

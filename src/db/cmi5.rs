@@ -14,12 +14,16 @@ pub struct SessionRow {
     pub fetched: i64,
     pub auth_hash: String,
     pub created_at: i64,
+    /// The xAPI agent of the launch, as JSON.
+    pub actor: String,
+    /// The learner's languages in order of preference (RFC 5646 tags, comma-separated).
+    pub language: String,
 }
 
-const COLUMNS: &str = "session_id, registration, user_id, course_id, item_id, item_key, fetch_token, fetched, auth_hash, created_at";
+const COLUMNS: &str = "session_id, registration, user_id, course_id, item_id, item_key, fetch_token, fetched, auth_hash, created_at, actor, language";
 
 pub async fn insert_session(db: &Db, s: &SessionRow) -> DbResult<()> {
-    sqlx::query(&format!("INSERT INTO cmi5_sessions ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"))
+    sqlx::query(&format!("INSERT INTO cmi5_sessions ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"))
         .bind(&s.session_id)
         .bind(&s.registration)
         .bind(s.user_id)
@@ -30,6 +34,8 @@ pub async fn insert_session(db: &Db, s: &SessionRow) -> DbResult<()> {
         .bind(s.fetched)
         .bind(&s.auth_hash)
         .bind(s.created_at)
+        .bind(&s.actor)
+        .bind(&s.language)
         .execute(&db.pool)
         .await?;
     Ok(())
@@ -64,8 +70,10 @@ pub struct StatementRow {
     pub statement: String,
 }
 
-/// Stores a statement; false when its id is already stored (statements are immutable).
-pub async fn insert_statement(db: &Db, s: &SessionRow, id: &str, verb: &str, statement: &str, now: i64) -> DbResult<bool> {
+/// Stores a statement of session `s` about `item_key` (the AU, or for the LMS's own
+/// statements the block or course); false when its id is already stored (statements are
+/// immutable).
+pub async fn insert_statement(db: &Db, s: &SessionRow, item_key: &str, id: &str, verb: &str, statement: &str, now: i64) -> DbResult<bool> {
     let done = sqlx::query(
         "INSERT INTO cmi5_statements (id, session_id, registration, user_id, item_key, verb, statement, stored_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING",
@@ -74,7 +82,7 @@ pub async fn insert_statement(db: &Db, s: &SessionRow, id: &str, verb: &str, sta
     .bind(&s.session_id)
     .bind(&s.registration)
     .bind(s.user_id)
-    .bind(&s.item_key)
+    .bind(item_key)
     .bind(verb)
     .bind(statement)
     .bind(now)
@@ -94,6 +102,15 @@ pub async fn statement_by_id(db: &Db, id: &str) -> DbResult<Option<StoredStateme
     Ok(sqlx::query_as("SELECT user_id, statement FROM cmi5_statements WHERE id = $1")
         .bind(id)
         .fetch_optional(&db.pool)
+        .await?)
+}
+
+/// (item_key, verb) of every statement of a registration: what each AU reported and what
+/// the LMS already said about blocks and the course.
+pub async fn registration_verbs(db: &Db, registration: &str) -> DbResult<Vec<(String, String)>> {
+    Ok(sqlx::query_as("SELECT item_key, verb FROM cmi5_statements WHERE registration = $1")
+        .bind(registration)
+        .fetch_all(&db.pool)
         .await?)
 }
 

@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod calendar;
+pub mod cmi5;
 pub mod lesson;
 pub mod package;
 pub mod quiz;

@@ -93,3 +93,30 @@ pub async fn put_state(state: web::Data<AppState>, req: HttpRequest, query: web:
     au::put_state_document(&state, &s, &query.activity_id, &query.state_id, &body).await?;
     Ok(xapi(HttpResponse::NoContent()).finish())
 }
+
+#[derive(serde::Deserialize)]
+pub struct ProfileQuery {
+    agent: String,
+    #[serde(rename = "profileId")]
+    profile_id: Option<String>,
+}
+
+/// `GET /xapi/agents/profile`: the learner's `cmi5LearnerPreferences` (cmi5 11.0), or the
+/// list of profile ids when none is named.
+pub async fn get_agent_profile(state: web::Data<AppState>, req: HttpRequest, query: web::Query<ProfileQuery>) -> Result<HttpResponse, AppError> {
+    let s = au::session(&state, auth_token(&req)?).await?;
+    let preferences = au::learner_preferences(&s, &query.agent)?;
+    match query.profile_id.as_deref() {
+        None => Ok(xapi(HttpResponse::Ok()).json(json!([au::LEARNER_PREFERENCES]))),
+        Some(au::LEARNER_PREFERENCES) => Ok(xapi(HttpResponse::Ok()).json(preferences)),
+        Some(_) => Err(AppError::NotFound("agent profile")),
+    }
+}
+
+/// `PUT`/`POST`/`DELETE /xapi/agents/profile`: the preferences are the learner's settings on
+/// this site, so an AU's change is refused with 403, which cmi5 11.0 allows and tells AUs
+/// not to treat as an error.
+pub async fn change_agent_profile(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, AppError> {
+    au::session(&state, auth_token(&req)?).await?;
+    Err(AppError::Forbidden)
+}

@@ -35,6 +35,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::post().to(cmi5::put_state))
             .route(web::put().to(cmi5::put_state)),
     )
+    .service(
+        web::resource("/xapi/agents/profile")
+            .route(web::get().to(cmi5::get_agent_profile))
+            .route(web::put().to(cmi5::change_agent_profile))
+            .route(web::post().to(cmi5::change_agent_profile))
+            .route(web::delete().to(cmi5::change_agent_profile)),
+    )
+    .route("/cmi5/returned", web::get().to(cmi5_returned))
+    .route("/static/cmi5-return.js", web::get().to(|req: HttpRequest| async move { assets::static_file(&req, "cmi5-return.js") }))
     .route("/static/scorm-cmi.js", web::get().to(|req: HttpRequest| async move { assets::static_file(&req, "scorm-cmi.js") }))
     .route("/static/scorm-bridge.js", web::get().to(|req: HttpRequest| async move { assets::static_file(&req, "scorm-bridge.js") }))
     .default_service(web::to(|| async { HttpResponse::NotFound().body("not found") }));
@@ -61,11 +70,42 @@ pub async fn wrapper(query: web::Query<WrapperQuery>) -> Result<HttpResponse, Ap
         cmi = crate::assets::static_url("scorm-cmi.js"),
         bridge = crate::assets::static_url("scorm-bridge.js"),
     );
-    Ok(HttpResponse::Ok()
+    Ok(own_page(page, origin))
+}
+
+#[derive(serde::Deserialize)]
+pub struct ReturnedQuery {
+    origin: String,
+    course: i64,
+    sig: String,
+}
+
+/// The cmi5 `returnURL`: where an AU sends the learner when it exits. Framed by the lesson
+/// page, it tells that page (which then opens the course page); in an AU's own window it
+/// loads the course page itself. Only a target the server signed is followed.
+pub async fn cmi5_returned(state: web::Data<crate::app::AppState>, query: web::Query<ReturnedQuery>) -> Result<HttpResponse, AppError> {
+    let origin = checked_origin(&query.origin).ok_or_else(|| AppError::BadRequest("origin must be an origin such as https://host:port".into()))?;
+    let target = crate::app::cmi5::checked_return(&state, origin, query.course, &query.sig)
+        .ok_or_else(|| AppError::BadRequest("this return link was not issued by this server".into()))?;
+    let page = format!(
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>返回课程 · Back to the course</title></head><body>\n\
+         <p><a href=\"{target}\" target=\"_top\">返回课程 · Back to the course</a></p>\n\
+         <script src=\"{script}\" data-origin=\"{origin}\" data-target=\"{target}\"></script>\n\
+         </body></html>\n",
+        script = crate::assets::static_url("cmi5-return.js"),
+    );
+    Ok(own_page(page, origin))
+}
+
+/// A page of the server's own on the content origin, which only the player's origin may
+/// frame and no cache keeps (it carries per-launch values).
+fn own_page(page: String, player_origin: &str) -> HttpResponse {
+    HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .insert_header((header::CONTENT_SECURITY_POLICY, format!("frame-ancestors {origin}")))
-        .body(page))
+        .insert_header((header::CONTENT_SECURITY_POLICY, format!("frame-ancestors {player_origin}")))
+        .body(page)
 }
 
 /// `scheme://host[:port]` with an http(s) scheme and nothing else, so it is safe to put

@@ -31,7 +31,7 @@ pub async fn player_for(
     item_id: i64,
 ) -> Result<Option<ScormPlayer>, AppError> {
     let app_origin = ClientInfo::of(req, &state.settings.trusted_proxies).origin();
-    let lesson = Lesson { course_id: course.id, format: &course.format, item_id };
+    let lesson = Lesson { course_id: course.id, format: &course.format, item_id, lang: crate::i18n::Lang::of_request(req) };
     sco::player(state, user, lesson, &app_origin, content_url).await
 }
 

@@ -35,7 +35,7 @@ const reg = q.get('registration'), au = q.get('activityId'), endpoint = q.get('e
   }
   const forged = await fetch(endpoint + 'statements', {method: 'POST', headers: h, body: JSON.stringify(
     {actor: {account: {homePage: 'x', name: 'someone-else'}}, verb: {id: 'http://adlnet.gov/expapi/verbs/passed'}, object: {id: au}})});
-  done({token, again, launchData: ld, codes, forged: forged.status, registration: reg, endpoint});
+  done({token, again, launchData: ld, codes, actor, forged: forged.status, registration: reg, endpoint});
 })().catch(e => done({error: String(e)}));
 "#;
 
@@ -84,4 +84,20 @@ async fn cmi5_au_launches_reports_by_xapi_and_completes() {
     assert_eq!(item["status"], "passed", "{progress}");
     assert_eq!(item["score"], 90.0, "{progress}");
     assert_eq!(progress["status"], "completed", "{progress}");
+
+    // Its one AU satisfied, the LMS says the course is satisfied (cmi5 9.3.9), once, and the
+    // AU was told where to return and what the learner prefers.
+    let course_key = "https://w3id.org/xapi/cmi5/catapult/lts/course/geology-intro-single-au-basic";
+    let said: Vec<_> = courseware::db::cmi5::statements(&app.db, out["registration"].as_str().unwrap(), course_key).await.unwrap();
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert_eq!(said[0].verb, "https://w3id.org/xapi/adl/verbs/satisfied");
+    assert!(out["launchData"]["returnURL"].as_str().is_some_and(|u| u.contains("/cmi5/returned?")), "{out}");
+    let prefs_url = format!("{endpoint}agents/profile?profileId=cmi5LearnerPreferences&agent={}", urlencoding(&out["actor"].to_string()));
+    let prefs = plain.get(prefs_url).header("authorization", format!("Basic {token}")).send().await.unwrap();
+    let prefs: Value = prefs.json().await.unwrap();
+    assert_eq!(prefs["audioPreference"], "on", "{prefs}");
+}
+
+fn urlencoding(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
 }

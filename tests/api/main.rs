@@ -6,6 +6,7 @@ mod cc_progress;
 mod cmi5_api;
 mod compression;
 mod cmi5_browser;
+mod cmi5_exits;
 mod cli_errors;
 mod differential;
 mod foundation;

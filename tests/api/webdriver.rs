@@ -88,6 +88,11 @@ impl Browser {
         self.command(reqwest::Method::POST, "/execute/async", json!({"script": script, "args": []})).await
     }
 
+    /// [`Browser::eval_async`] with arguments (`arguments[0]`, ...) before the callback.
+    pub async fn eval_async_with(&self, script: &str, args: Value) -> Value {
+        self.command(reqwest::Method::POST, "/execute/async", json!({"script": script, "args": args})).await
+    }
+
     /// Starts the page's `video#player` muted; "playing" once `play()` resolved.
     pub async fn play_muted_video(&self) -> Value {
         self.eval_async(
