@@ -42,6 +42,9 @@ pub enum Answer {
     TrueFalse(bool),
     /// Accepted answers, already normalised with [`normalize_fill`].
     Fill(Vec<String>),
+    /// Free text kept for the teacher; never scored by the server, so it counts neither
+    /// for nor against the score. Only imported quizzes (IMS CC QTI) have essays.
+    Essay,
 }
 
 impl Answer {
@@ -51,7 +54,13 @@ impl Answer {
             Answer::Multiple(_) => "multiple",
             Answer::TrueFalse(_) => "true_false",
             Answer::Fill(_) => "fill",
+            Answer::Essay => "essay",
         }
+    }
+
+    /// Whether the server scores this answer (everything but essays).
+    pub fn is_scored(&self) -> bool {
+        !matches!(self, Answer::Essay)
     }
 }
 

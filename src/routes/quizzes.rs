@@ -43,8 +43,10 @@ pub struct QuestionView {
     pub text: String,
     pub points: f64,
     pub choices: Vec<ChoiceView>,
-    /// After a submission: whether this question was answered right.
+    /// After a submission: whether this question was answered right (`None` for essays).
     pub right: Option<bool>,
+    /// After a submission: an essay, kept for the teacher rather than scored.
+    pub pending: bool,
     /// After a submission: the text typed into a fill-in question.
     pub typed: String,
     pub given: Vec<String>,
@@ -63,7 +65,10 @@ pub struct ResultView {
     pub score: f64,
     pub passed: bool,
     pub right: usize,
+    /// Questions the server scored: all but essays.
     pub total: usize,
+    /// Essays in the attempt, left for the teacher and outside the score.
+    pub pending: usize,
 }
 
 /// The quiz form of a `quiz` lesson, with the result of `attempt` when one is named.
@@ -85,7 +90,13 @@ pub(crate) async fn quiz_page(
         action: format!("{}/quiz", item.item.page_url),
         pass_score: quiz.pass_score,
         attempts_left: quiz.max_attempts.map(|max| (i64::from(max) - item.progress.attempts).max(0)),
-        result: outcome.as_ref().map(|o| ResultView { score: o.score, passed: o.passed, right: o.right.len(), total: quiz.questions.len() }),
+        result: outcome.as_ref().map(|o| ResultView {
+            score: o.score,
+            passed: o.passed,
+            right: o.right.len(),
+            total: quiz.questions.iter().filter(|q| q.answer.is_scored()).count(),
+            pending: o.pending.len(),
+        }),
     }))
 }
 
@@ -107,7 +118,8 @@ fn question_view(q: PublicQuestion, outcome: Option<&crate::tracking::quiz::Quiz
         text: lang.pick(&q.text, q.text_en.as_deref()).to_string(),
         points: q.points,
         choices,
-        right: outcome.map(|o| o.right.contains(&q.id)),
+        right: outcome.filter(|o| !o.pending.contains(&q.id)).map(|o| o.right.contains(&q.id)),
+        pending: outcome.is_some_and(|o| o.pending.contains(&q.id)),
         typed: given.first().cloned().unwrap_or_default(),
         given,
         id: q.id,
