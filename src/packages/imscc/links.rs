@@ -78,7 +78,13 @@ pub(in crate::packages) fn rewrite(html: &str, page: &str, own_dir: &str, target
     while let Some((start, name_len, kind)) = next_placeholder(rest) {
         out.push_str(&rest[..start]);
         let after = &rest[start + name_len..];
-        let end = after.find(|c: char| c.is_whitespace() || "\"'<>()".contains(c)).unwrap_or(after.len());
+        // In a quoted attribute the link runs to the closing quote (hand-made cartridges
+        // leave spaces in file names); unquoted, or in CSS `url(...)`, to a delimiter.
+        let end = match rest[..start].chars().next_back() {
+            Some(q @ ('"' | '\'')) => after.find([q, '<', '>']),
+            _ => after.find(|c: char| c.is_whitespace() || "\"'<>()".contains(c)),
+        }
+        .unwrap_or(after.len());
         let (link, tail) = after.split_at(end);
         let original = &rest[start..start + name_len + end];
         let resolved = match kind {
@@ -230,14 +236,14 @@ mod tests {
         let view = View::new(&source);
         let mut t = targets(&view);
         let html = r#"<img src="$IMS-CC-FILEBASE$/Uploaded%20Media/cat%20pic.png?canvas_download=1&amp;x=2" alt="">
-<a href="%24IMS-CC-FILEBASE%24/Uploaded%20Media/cat%20pic.png#top">x</a><link href="$IMS-CC-FILEBASE$/own.png">
+<a href="%24IMS-CC-FILEBASE%24/Uploaded Media/cat pic.png#top">x</a><link href=$IMS-CC-FILEBASE$/own.png>
 <img src="$IMS-CC-FILEBASE$/nothing.png">"#;
         let r = rewrite(html, "wiki_content/page-1.html", "wiki_content/", &mut t);
         assert!(r.changed);
         assert_eq!(
             r.text,
             r#"<img src="../web_resources/Uploaded%20Media/cat%20pic.png" alt="">
-<a href="../web_resources/Uploaded%20Media/cat%20pic.png#top">x</a><link href="own.png">
+<a href="../web_resources/Uploaded%20Media/cat%20pic.png#top">x</a><link href=own.png>
 <img src="../cc-made/missing-link.html">"#
         );
         assert_eq!(r.unresolved, ["$IMS-CC-FILEBASE$/nothing.png"]);
