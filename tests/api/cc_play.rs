@@ -203,6 +203,18 @@ async fn a_cartridge_with_an_image_a_discussion_and_a_qti_quiz_plays_and_the_qui
     let res = client.post(app.url(&format!("{}/quiz", quiz["page_url"].as_str().unwrap()))).form(&wrong).send().await.unwrap();
     let result = client.get(app.url(res.headers()["location"].to_str().unwrap())).send().await.unwrap().text().await.unwrap();
     assert!(result.contains(r#"<span class="score">25</span>"#) && result.contains("1/4"), "{result}");
+
+    // The teacher reads the essays (the blank one too); a learner may not.
+    let (teacher, _) = session(&app, "t1").await;
+    let essays = teacher.get(app.url(&format!("/teach/courses/{course_id}/essays"))).send().await.unwrap();
+    assert_eq!(essays.status(), 200);
+    let essays = essays.text().await.unwrap();
+    assert!(essays.contains("Why do leaves fall?") && essays.contains("The days get shorter."), "{essays}");
+    assert_eq!(essays.matches(r#"<li class="essay">"#).count(), 2, "one essay per attempt: {essays}");
+    let progress_page = teacher.get(app.url(&format!("/teach/courses/{course_id}/progress"))).send().await.unwrap().text().await.unwrap();
+    assert!(progress_page.contains(&format!("/teach/courses/{course_id}/essays")), "the class view links to them");
+    let denied = client.get(app.url(&format!("/teach/courses/{course_id}/essays"))).send().await.unwrap();
+    assert!(denied.status().is_client_error(), "{}", denied.status());
 }
 
 #[tokio::test]
