@@ -69,6 +69,8 @@ pub struct ResultView {
     pub total: usize,
     /// Essays in the attempt, left for the teacher and outside the score.
     pub pending: usize,
+    /// False for a quiz of essays only, which has no score to show.
+    pub scored: bool,
 }
 
 /// The quiz form of a `quiz` lesson, with the result of `attempt` when one is named.
@@ -96,6 +98,7 @@ pub(crate) async fn quiz_page(
             right: o.right.len(),
             total: quiz.questions.iter().filter(|q| q.answer.is_scored()).count(),
             pending: o.pending.len(),
+            scored: !o.unscored,
         }),
     }))
 }

@@ -23,6 +23,17 @@ pub struct QuizOutcome {
     /// Essays: answered or not, left for the teacher and outside `score`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pending: Vec<String>,
+    /// The quiz has essays only: nothing for the server to score, so the submission passes
+    /// and carries no score (`score` is 0 and means nothing).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unscored: bool,
+}
+
+impl QuizOutcome {
+    /// The percent scored, for progress and statistics; `None` when nothing was scored.
+    pub fn scored(&self) -> Option<f64> {
+        (!self.unscored).then_some(self.score)
+    }
 }
 
 /// Scores form fields (question id, value) pairs: a choice's number (1-based), `true` or
@@ -54,8 +65,11 @@ pub fn score(quiz: &Quiz, fields: &[(String, String)]) -> QuizOutcome {
             right.push(q.id.clone());
         }
     }
-    let score = if total > 0.0 { round2(earned * 100.0 / total) } else { 0.0 };
-    QuizOutcome { score, passed: score >= quiz.pass_score, right, answers, pending }
+    if total == 0.0 {
+        return QuizOutcome { score: 0.0, passed: true, right, answers, pending, unscored: true };
+    }
+    let score = round2(earned * 100.0 / total);
+    QuizOutcome { score, passed: score >= quiz.pass_score, right, answers, pending, unscored: false }
 }
 
 fn is_right(answer: &Answer, given: &[String]) -> bool {
@@ -126,6 +140,12 @@ mod tests {
         let json = serde_json::to_string(&all).unwrap();
         assert_eq!(serde_json::from_str::<QuizOutcome>(&json).unwrap(), all);
         let none = score(&quiz, &[]);
-        assert_eq!((none.score, none.pending.len()), (0.0, 1));
+        assert_eq!((none.score, none.pending.len(), none.scored()), (0.0, 1, Some(0.0)));
+        // Essays only: submitted is passed, with no score to count.
+        quiz.questions.retain(|q| q.id == "essay");
+        let only = score(&quiz, &fields(&[("essay", "Because.")]));
+        assert_eq!((only.passed, only.unscored, only.scored()), (true, true, None));
+        let old: QuizOutcome = serde_json::from_str(r#"{"score":50.0,"passed":false,"right":[],"answers":{}}"#).unwrap();
+        assert_eq!((old.scored(), old.pending.len()), (Some(50.0), 0), "attempts stored before essays read as before");
     }
 }

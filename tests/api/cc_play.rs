@@ -89,10 +89,20 @@ fn qti() -> String {
     )
 }
 
+/// A zip of `files` as `name` in `dir`.
+fn zip_of(dir: &Path, name: &str, files: &[(&str, &[u8])]) -> PathBuf {
+    let path = dir.join(name);
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+    for (name, bytes) in files {
+        zip.start_file(*name, zip::write::SimpleFileOptions::default()).unwrap();
+        zip.write_all(bytes).unwrap();
+    }
+    zip.finish().unwrap();
+    path
+}
+
 /// The cartridge as an `.imscc` file in `dir`.
 fn cartridge(dir: &Path) -> PathBuf {
-    let path = dir.join("play-test.imscc");
-    let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
     let png = hex::decode(PNG).unwrap();
     let qti = qti();
     let files: [(&str, &[u8]); 5] = [
@@ -102,12 +112,7 @@ fn cartridge(dir: &Path) -> PathBuf {
         ("topic1.xml", TOPIC.as_bytes()),
         ("quiz1/assessment_qti.xml", qti.as_bytes()),
     ];
-    for (name, bytes) in files {
-        zip.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
-        zip.write_all(bytes).unwrap();
-    }
-    zip.finish().unwrap();
-    path
+    zip_of(dir, "play-test.imscc", &files)
 }
 
 /// Uploads the cartridge as a teacher of school A1, open to all; returns (report, course).
@@ -273,6 +278,49 @@ async fn a_learner_in_chromium_sees_the_image_the_discussion_and_gets_the_quiz_s
     let shown = browser.eval("return document.querySelector('.course-progress').textContent;").await;
     assert!(shown.as_str().unwrap().contains("100"), "the course page shows the score: {shown}");
     assert_eq!(average_score(&app, &org, course_id).await, 100.0);
+}
+
+#[tokio::test]
+async fn a_cartridge_of_only_a_discussion_or_only_an_essay_quiz_imports_and_plays() {
+    let app = spawn_app_with(Options { import_demo: false }).await;
+    let org = app.org().await;
+    let teacher = app.add_user("t1", "teacher", Some(org.school_a1), Some(org.region_a)).await;
+    let token = app.token_for(teacher).await;
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = |id: &str, kind: &str, file: &str| {
+        format!(
+            r#"<manifest identifier="{id}" xmlns="http://www.imsglobal.org/xsd/imsccv1p1/imscp_v1p1"><organizations><organization identifier="o"/></organizations>
+<resources><resource identifier="r1" type="{kind}"><file href="{file}"/></resource></resources></manifest>"#
+        )
+    };
+    let talk = manifest("only-talk", "imsdt_xmlv1p1", "topic.xml");
+    let path = zip_of(dir.path(), "talk.imscc", &[("imsmanifest.xml", talk.as_bytes()), ("topic.xml", TOPIC.as_bytes())]);
+    let res = app.upload_with(&token, &path, "&visibility=open").await;
+    assert_eq!(res.status(), 201, "a discussion alone is something to play");
+    let report: Value = res.json().await.unwrap();
+    let course = app.get_json(&format!("/api/v1/courses/{}", report["course_id"])).await;
+    let topic = lesson(&course, "Introduce yourself");
+    assert!(app.get(topic["url"].as_str().unwrap()).await.text().await.unwrap().contains("Tell the class where you live."));
+
+    let essay = qti_item("why", "cc.essay.v0p1", &format!("{}{}", text("Why do we sleep?"), r#"<response_str ident="r"><render_fib/></response_str>"#), "");
+    let qti = format!(r#"<questestinterop><assessment ident="a" title="Reflection"><section ident="s">{essay}</section></assessment></questestinterop>"#);
+    let quiz_only = manifest("only-quiz", "imsqti_xmlv1p2/imscc_xmlv1p1/assessment", "a.xml");
+    let path = zip_of(dir.path(), "quiz.imscc", &[("imsmanifest.xml", quiz_only.as_bytes()), ("a.xml", qti.as_bytes())]);
+    let res = app.upload_with(&token, &path, "&visibility=open").await;
+    assert_eq!(res.status(), 201, "a quiz alone is something to play");
+    let report: Value = res.json().await.unwrap();
+    let course_id = report["course_id"].as_i64().unwrap();
+    let course = app.get_json(&format!("/api/v1/courses/{course_id}")).await;
+    let quiz = lesson(&course, "Reflection");
+    let s = learner(&app, "s1", Some(org.school_a1), Some(org.region_a)).await;
+    let (client, csrf) = session(&app, "s1").await;
+    let form = [("csrf_token", csrf.as_str()), ("attempt_id", "e-1"), ("answer.why", "To rest.")];
+    let res = client.post(app.url(&format!("{}/quiz", quiz["page_url"].as_str().unwrap()))).form(&form).send().await.unwrap();
+    let result = client.get(app.url(res.headers()["location"].to_str().unwrap())).send().await.unwrap().text().await.unwrap();
+    assert!(!result.contains(r#"class="score""#) && result.contains(r#"class="quiz-pending""#), "essays only: no score to show: {result}");
+    let progress = course_progress(&app, &s.token, course_id).await;
+    let q = item(&progress, "quiz");
+    assert_eq!((q["status"].as_str(), q["score"].is_null()), (Some("passed"), true), "sent is done, and unscored: {progress}");
 }
 
 #[tokio::test]
