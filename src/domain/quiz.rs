@@ -31,6 +31,9 @@ pub struct Question {
     pub choices_en: Vec<String>,
     pub points: f64,
     pub answer: Answer,
+    /// Package paths of images shown with the question (imported quizzes' question text).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub images: Vec<String>,
 }
 
 /// The right answer. Choice numbers are 0-based here (1-based in the file).
@@ -74,6 +77,7 @@ pub struct PublicQuestion {
     pub choices: Vec<String>,
     pub choices_en: Vec<String>,
     pub points: f64,
+    pub images: Vec<String>,
 }
 
 impl Quiz {
@@ -124,6 +128,7 @@ impl Quiz {
                 choices: q.choices.clone(),
                 choices_en: q.choices_en.clone(),
                 points: q.points,
+                images: q.images.clone(),
             })
             .collect()
     }
@@ -236,6 +241,7 @@ impl QuestionToml {
             choices_en: self.choices_en.iter().map(|c| c.trim().to_string()).collect(),
             points,
             answer,
+            images: Vec::new(),
         })
     }
 }

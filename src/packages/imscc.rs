@@ -437,19 +437,40 @@ impl<'a> Cx<'a> {
                 }
                 Type::Assessment => {
                     let Some((source, root)) = self.read_xml(res, "assessment") else { continue };
-                    let mut withheld: Vec<String> = res.el.children_named("file").filter_map(|f| f.attr_nonempty("href")).filter_map(|h| self.view.resolve(&based_href(&res.bases, h))).collect();
+                    // The question files, not the images beside them that questions show.
+                    let answers = |path: &String| [".xml", ".qti"].iter().any(|ext| path.to_ascii_lowercase().ends_with(ext));
+                    let mut withheld: Vec<String> = res.el.children_named("file").filter_map(|f| f.attr_nonempty("href")).filter_map(|h| self.view.resolve(&based_href(&res.bases, h))).filter(answers).collect();
                     // Canvas keeps a second copy with the answers in a dependency (`non_cc_assessments/`).
                     for dep in res.el.children_named("dependency").filter_map(|d| d.attr_nonempty("identifierref")) {
                         if let Some(dep) = resources.get(dep).filter(|d| !matches!(classify(d.kind), Type::Content) || d.kind.contains("learning-application")) {
-                            withheld.extend(dep.el.children_named("file").filter_map(|f| f.attr_nonempty("href")).filter_map(|h| self.view.resolve(&based_href(&dep.bases, h))));
+                            withheld.extend(dep.el.children_named("file").filter_map(|f| f.attr_nonempty("href")).filter_map(|h| self.view.resolve(&based_href(&dep.bases, h))).filter(answers));
                         }
                     }
-                    self.quizzes.insert(res.id.to_owned(), QuizFile { read: qti::read_assessment(&root), source, withheld });
+                    let mut read = qti::read_assessment(&root);
+                    self.resolve_images(&mut read, dir_of(&source));
+                    self.quizzes.insert(res.id.to_owned(), QuizFile { read, source, withheld });
                 }
                 _ => {}
             }
         }
         topics
+    }
+
+    /// Question images as package paths (the quiz page shows them from the version's files);
+    /// those not in the package are left out with a note.
+    fn resolve_images(&self, read: &mut qti::ReadQuiz, own_dir: &str) {
+        let Some(quiz) = read.quiz.as_mut() else { return };
+        for q in &mut quiz.questions {
+            let mut found = Vec::new();
+            for src in std::mem::take(&mut q.images) {
+                match links::resolve_file(&src, own_dir, self.view) {
+                    Some(path) if !found.contains(&path) => found.push(path),
+                    Some(_) => {}
+                    None => read.notes.push(format!("question `{}`: its image `{src}` is not in the package; left out", q.id)),
+                }
+            }
+            q.images = found;
+        }
     }
 
     /// A discussion topic as a lesson: the read-only page made for it.

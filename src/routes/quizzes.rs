@@ -6,7 +6,7 @@ use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
-use crate::app::quizzes::quiz_with_outcome;
+use crate::app::quizzes::{quiz_with_outcome, LessonQuiz};
 use crate::app::AppState;
 use crate::auth::session::{random_token, CurrentUser, SessionUser};
 use crate::domain::quiz::PublicQuestion;
@@ -50,6 +50,8 @@ pub struct QuestionView {
     /// After a submission: the text typed into a fill-in question.
     pub typed: String,
     pub given: Vec<String>,
+    /// URLs of the images the question shows.
+    pub images: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -84,8 +86,15 @@ pub(crate) async fn quiz_page(
     if item.item.kind != "quiz" {
         return Ok(None);
     }
-    let (quiz, outcome) = quiz_with_outcome(state, item.item.id, user, attempt).await?;
-    let questions = quiz.public().into_iter().map(|q| question_view(q, outcome.as_ref(), lang)).collect();
+    let LessonQuiz { quiz, outcome, mut images } = quiz_with_outcome(state, item.item.id, user, attempt).await?;
+    let questions = quiz
+        .public()
+        .into_iter()
+        .map(|q| {
+            let urls = images.remove(&q.id).unwrap_or_default();
+            question_view(q, outcome.as_ref(), urls, lang)
+        })
+        .collect();
     Ok(Some(QuizPage {
         questions,
         attempt_id: format!("quiz-{}", &random_token()[..24]),
@@ -103,7 +112,7 @@ pub(crate) async fn quiz_page(
     }))
 }
 
-fn question_view(q: PublicQuestion, outcome: Option<&crate::tracking::quiz::QuizOutcome>, lang: Lang) -> QuestionView {
+fn question_view(q: PublicQuestion, outcome: Option<&crate::tracking::quiz::QuizOutcome>, images: Vec<String>, lang: Lang) -> QuestionView {
     let given = outcome.and_then(|o| o.answers.get(&q.id)).cloned().unwrap_or_default();
     let choices = q
         .choices
@@ -125,6 +134,7 @@ fn question_view(q: PublicQuestion, outcome: Option<&crate::tracking::quiz::Quiz
         pending: outcome.is_some_and(|o| o.pending.contains(&q.id)),
         typed: given.first().cloned().unwrap_or_default(),
         given,
+        images,
         id: q.id,
     }
 }

@@ -130,6 +130,7 @@ mod tests {
             choices_en: Vec::new(),
             points: 10.0,
             answer: Answer::Essay,
+            images: Vec::new(),
         });
         let long = "字".repeat(3000);
         let all = score(&quiz, &fields(&[("q1", "2"), ("pests", "3"), ("pests", "1"), ("q3", "true"), ("q4", "蒸发"), ("essay", &long)]));

@@ -69,7 +69,7 @@ fn text(t: &str) -> String {
 fn qti() -> String {
     let open = r#"<response_str ident="r" rcardinality="Single"><render_fib><response_label ident="a"/></render_fib></response_str>"#;
     let items = [
-        qti_item("mc", "cc.multiple_choice.v0p1", &format!("{}{}", text("Which is a mammal?"), choices("Single", &[("a", "Shark"), ("b", "Whale")])), r#"<varequal respident="r">b</varequal>"#),
+        qti_item("mc", "cc.multiple_choice.v0p1", &format!("{}{}", text("Which is a mammal? &lt;img src=&quot;$IMS-CC-FILEBASE$/Uploaded%20Media/dot%20one.png&quot;&gt;"), choices("Single", &[("a", "Shark"), ("b", "Whale")])), r#"<varequal respident="r">b</varequal>"#),
         qti_item(
             "mr",
             "cc.multiple_response.v0p1",
@@ -190,6 +190,9 @@ async fn a_cartridge_with_an_image_a_discussion_and_a_qti_quiz_plays_and_the_qui
     let form_page = client.get(app.url(quiz["page_url"].as_str().unwrap())).send().await.unwrap().text().await.unwrap();
     assert!(form_page.contains("Which is a mammal?") && form_page.contains(r#"<textarea name="answer.essay""#), "{form_page}");
     assert!(!form_page.contains("pairs") && !form_page.contains("Match the pairs"));
+    let shown = form_page.split(r#"<img class="question-image" src=""#).nth(1).and_then(|rest| rest.split('"').next()).expect("the question's image");
+    assert!(shown.ends_with("/web_resources/Uploaded%20Media/dot%20one.png"), "{shown}");
+    assert_eq!(client.get(app.url(shown)).send().await.unwrap().bytes().await.unwrap().to_vec(), hex::decode(PNG).unwrap());
     let mut form: Vec<(String, String)> = vec![("csrf_token".into(), csrf.clone()), ("attempt_id".into(), "cc-1".into())];
     form.extend(ANSWERS.iter().map(|(q, v)| (format!("answer.{q}"), v.to_string())));
     let res = client.post(app.url(&format!("{}/quiz", quiz["page_url"].as_str().unwrap()))).form(&form).send().await.unwrap();
@@ -260,6 +263,7 @@ async fn a_learner_in_chromium_sees_the_image_the_discussion_and_gets_the_quiz_s
     // The quiz: answered in the form, scored on the server, shown on the page and in progress.
     browser.goto(&format!("{base}{}", lesson(&course, "Check yourself")["page_url"].as_str().unwrap())).await;
     assert!(browser.wait_for("document.querySelector('form.quiz') !== null", Duration::from_secs(10)).await, "the quiz form");
+    assert!(browser.wait_for("document.querySelector('.question-image').complete && document.querySelector('.question-image').naturalWidth === 4", Duration::from_secs(10)).await, "the question's image loads");
     browser
         .eval(
             "const pick = (q, v) => document.querySelector(`input[name=\"answer.${q}\"][value=\"${v}\"]`).click();

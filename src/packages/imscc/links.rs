@@ -13,7 +13,7 @@ use std::collections::{HashMap, HashSet};
 
 use percent_encoding::utf8_percent_encode;
 
-use super::super::names::percent_decode;
+use super::super::names::{is_absolute_url, percent_decode};
 use super::super::source::View;
 use crate::domain::url_path::SEGMENT;
 
@@ -162,6 +162,18 @@ fn decoded_path(link: &str) -> Option<String> {
     percent_decode(path.trim_start_matches('/'))
 }
 
+/// The package file an image `src` written in a text of the resource in `own_dir` names:
+/// a `$IMS-CC-FILEBASE$` link or a relative path; `None` for other sites and missing files.
+pub(in crate::packages) fn resolve_file(src: &str, own_dir: &str, view: &View) -> Option<String> {
+    if let Some((0, len, Placeholder::FileBase)) = next_placeholder(src) {
+        return file_link(&src[len..], own_dir, view);
+    }
+    if is_absolute_url(src) || src.starts_with('/') {
+        return None;
+    }
+    view.resolve(&format!("{own_dir}{}", decoded_path(src)?))
+}
+
 fn file_link(link: &str, own_dir: &str, view: &View) -> Option<String> {
     let path = decoded_path(link).filter(|p| !p.is_empty())?;
     [own_dir, "web_resources/", ""].iter().find_map(|base| view.resolve(&format!("{base}{path}")))
@@ -276,6 +288,17 @@ mod tests {
         let plain = rewrite("no links, $ and %24 alone", "a.html", "", &mut t);
         assert!(!plain.changed);
         assert_eq!(plain.text, "no links, $ and %24 alone");
+    }
+
+    #[test]
+    fn image_sources_resolve_to_package_files() {
+        let (_dir, source) = dir_source(&[("web_resources/a b.png", b"png"), ("quiz/q.png", b"png")]);
+        let view = View::new(&source);
+        assert_eq!(resolve_file("$IMS-CC-FILEBASE$/a%20b.png", "quiz/", &view).as_deref(), Some("web_resources/a b.png"));
+        assert_eq!(resolve_file("q.png", "quiz/", &view).as_deref(), Some("quiz/q.png"));
+        assert_eq!(resolve_file("https://example.org/x.png", "quiz/", &view), None);
+        assert_eq!(resolve_file("/abs.png", "quiz/", &view), None);
+        assert_eq!(resolve_file("../../x.png", "quiz/", &view), None);
     }
 
     #[test]

@@ -5,7 +5,8 @@
 //! true/false, fill in the blank, pattern match and essay items. All but pattern match are
 //! read; Canvas's own `question_type` names are understood too. Anything else (matching,
 //! numeric, several blanks ...) is left out with a warning naming the item. Question texts
-//! are HTML in QTI; the quiz form shows them as plain text.
+//! are HTML in QTI; the quiz form shows them as plain text, with the images they show
+//! (their `src` as written here, resolved to package files by the caller).
 
 use std::collections::HashSet;
 
@@ -183,9 +184,6 @@ fn question(item: &Element, n: usize) -> Result<(Question, Option<String>), Stri
     let presentation = item.child("presentation").ok_or("it has no <presentation>")?;
     let mut note = None;
     let (mut text, images) = prompt_text(presentation);
-    if images {
-        note = Some("its text shows an image, which the quiz page leaves out".to_owned());
-    }
     if text.is_empty() {
         text = item.attr_nonempty("title").map(super::super::clean_text).unwrap_or_else(|| format!("Question {}", n + 1));
     }
@@ -204,7 +202,11 @@ fn question(item: &Element, n: usize) -> Result<(Question, Option<String>), Stri
                 return Err(format!("it has {} choices; a question needs 2 to {MAX_CHOICES}", labels.len()));
             }
             let idents: Vec<&str> = labels.iter().map(|l| l.attr("ident").unwrap_or("").trim()).collect();
-            choices = labels.iter().map(|l| prompt_text(l).0).collect();
+            let labelled: Vec<(String, Vec<String>)> = labels.iter().map(|l| prompt_text(l)).collect();
+            if labelled.iter().any(|(_, images)| !images.is_empty()) {
+                note = Some("its choices show images, which the quiz page leaves out".to_owned());
+            }
+            choices = labelled.into_iter().map(|(text, _)| text).collect();
             let picked: Vec<usize> = correct.iter().filter_map(|c| idents.iter().position(|i| i == c)).collect();
             match (kind, picked.as_slice()) {
                 (_, []) => return Err("its response processing marks no choice as right".into()),
@@ -236,7 +238,7 @@ fn question(item: &Element, n: usize) -> Result<(Question, Option<String>), Stri
         Kind::Essay => Answer::Essay,
     };
     let ident = item.attr_nonempty("ident").unwrap_or("").to_owned();
-    let question = Question { id: ident, text, text_en: None, choices, choices_en: Vec::new(), points, answer };
+    let question = Question { id: ident, text, text_en: None, choices, choices_en: Vec::new(), points, answer, images };
     Ok((question, note))
 }
 
@@ -250,10 +252,10 @@ fn truth(label: &str) -> Option<bool> {
 }
 
 /// The plain text of the `material`s directly under `el` (not inside its responses), and
-/// whether that HTML held an image.
-fn prompt_text(el: &Element) -> (String, bool) {
+/// the `src` of the images in it (HTML `<img>` and QTI `<matimage uri>`).
+fn prompt_text(el: &Element) -> (String, Vec<String>) {
     let mut parts = Vec::new();
-    let mut images = false;
+    let mut images = Vec::new();
     let mut materials = Vec::new();
     for c in &el.children {
         if c.name.eq_ignore_ascii_case("material") {
@@ -261,7 +263,7 @@ fn prompt_text(el: &Element) -> (String, bool) {
         } else if c.name.eq_ignore_ascii_case("flow") || c.name.eq_ignore_ascii_case("flow_mat") {
             let (text, img) = prompt_text(c);
             parts.push(text);
-            images |= img;
+            images.extend(img);
         }
     }
     for m in materials {
@@ -270,15 +272,39 @@ fn prompt_text(el: &Element) -> (String, bool) {
         for t in texts {
             let is_html = t.attr("texttype").is_some_and(|tt| tt.to_ascii_lowercase().contains("html"));
             if is_html {
-                images |= t.text.to_ascii_lowercase().contains("<img");
+                images.extend(image_sources(&t.text));
                 parts.push(html_to_text(&t.text));
             } else {
                 parts.push(super::super::clean_text(&t.text));
             }
         }
+        let mut pictures = Vec::new();
+        find_all(m, "matimage", &mut pictures);
+        images.extend(pictures.iter().filter_map(|p| p.attr_nonempty("uri")).map(str::to_owned));
     }
     let text = parts.into_iter().filter(|p| !p.is_empty()).collect::<Vec<_>>().join(" ");
     (text, images)
+}
+
+/// The `src` values of the `<img>` tags of an HTML fragment, entities in them decoded.
+fn image_sources(html: &str) -> Vec<String> {
+    let lower = html.to_ascii_lowercase();
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(at) = lower[from..].find("<img").map(|i| from + i) {
+        let end = lower[at..].find('>').map_or(lower.len(), |i| at + i);
+        let tag = &html[at..end];
+        let tag_lower = &lower[at..end];
+        if let Some(src) = tag_lower.find("src=").map(|i| i + 4) {
+            let value = match tag.as_bytes().get(src) {
+                Some(&q @ (b'"' | b'\'')) => tag[src + 1..].split(q as char).next(),
+                _ => tag[src..].split(|c: char| c.is_whitespace() || c == '/').next(),
+            };
+            out.extend(value.map(decode_entities).filter(|v| !v.is_empty()));
+        }
+        from = end;
+    }
+    out
 }
 
 /// Visible text of an HTML fragment: tags dropped, entities decoded, whitespace collapsed.

@@ -40,6 +40,7 @@ fn pages_links_files_discussions_and_quizzes_become_lessons() {
         ("wiki/a.html", page.as_bytes()),
         ("web_resources/pic.png", b"png"),
         ("web_resources/hello.png", b"png"),
+        ("web_resources/primes.png", b"png"),
         ("link.xml", LINK.as_bytes()),
         ("topic.xml", TOPIC.as_bytes()),
         ("quiz/assessment.xml", qti.as_bytes()),
@@ -64,6 +65,8 @@ fn pages_links_files_discussions_and_quizzes_become_lessons() {
     let quiz = &p.items[4].runtime;
     assert_eq!(quiz["quiz"]["questions"].as_array().unwrap().len(), 5);
     assert_eq!(quiz["source"], "quiz/assessment.xml");
+    assert_eq!(quiz["quiz"]["questions"][1]["images"], serde_json::json!(["web_resources/primes.png"]), "a question's image, found through $IMS-CC-FILEBASE$");
+    assert!(p.files.contains(&"web_resources/primes.png".to_owned()), "and served");
     assert!(!p.files.contains(&"quiz/assessment.xml".to_owned()), "the answers are never served");
 
     let generated = |path: &str| {
@@ -79,9 +82,9 @@ fn pages_links_files_discussions_and_quizzes_become_lessons() {
     assert!(topic.contains("<h1>Say hello</h1>"), "{topic}");
     assert!(topic.contains(r#"<img src="../web_resources/hello.png">"#) && topic.contains(r#"<a href="../wiki/a.html">the page</a>"#), "{topic}");
 
-    // The quiz's notes (an image left out, case ignored, the pattern-match item) are warnings.
+    // The quiz's notes (case ignored, the pattern-match item) are warnings.
     let text = show(&p.warnings);
-    assert_eq!(p.warnings.len(), 3, "{text}");
+    assert_eq!(p.warnings.len(), 2, "{text}");
     assert!(text.contains("quiz/assessment.xml") && text.contains("`match`") && text.contains("was left out"), "{text}");
 }
 
