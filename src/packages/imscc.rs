@@ -33,7 +33,7 @@ struct Resource<'a> {
 }
 
 /// A discussion topic read at import, with the page it becomes.
-struct Made {
+struct TopicPage {
     path: String,
     title: String,
 }
@@ -48,7 +48,7 @@ struct QuizFile {
 struct Cx<'a> {
     view: &'a View<'a>,
     warnings: Vec<Problem>,
-    discussions: HashMap<String, Made>,
+    discussions: HashMap<String, TopicPage>,
     quizzes: HashMap<String, QuizFile>,
     /// Quiz resources whose notes became warnings already (a quiz listed twice warns once).
     quiz_warned: HashSet<String>,
@@ -303,7 +303,7 @@ impl<'a> Cx<'a> {
         let mut item = match classify(res.kind) {
             Type::Content => self.content(res, el.line, Some(&label))?,
             Type::WebLink => self.weblink(res, el.line)?,
-            Type::Discussion => self.discussion(res, el.line)?,
+            Type::Discussion => self.discussion(res)?,
             Type::Assessment => self.quiz(res, el.line, &label)?,
             Type::Unsupported(what) => {
                 let msg = format!("item \"{label}\" (`{id}`) is {what} ({}), which this server does not play; skipped", res.kind);
@@ -432,7 +432,7 @@ impl<'a> Cx<'a> {
                         name.push('_');
                     }
                     let title = if topic.title.is_empty() { res.id.to_owned() } else { topic.title.clone() };
-                    self.discussions.insert(res.id.to_owned(), Made { path: format!("{generated_dir}{name}.html"), title });
+                    self.discussions.insert(res.id.to_owned(), TopicPage { path: format!("{generated_dir}{name}.html"), title });
                     topics.push((res.id.to_owned(), file, topic));
                 }
                 Type::Assessment => {
@@ -474,7 +474,7 @@ impl<'a> Cx<'a> {
     }
 
     /// A discussion topic as a lesson: the read-only page made for it.
-    fn discussion(&mut self, res: &Resource, _line: u32) -> Option<ParsedItem> {
+    fn discussion(&self, res: &Resource) -> Option<ParsedItem> {
         let made = self.discussions.get(res.id)?;
         let mut item = lesson(res, ItemKind::Html, &made.title);
         item.launch = Some(made.path.clone());
@@ -605,7 +605,7 @@ impl<'a> Cx<'a> {
     fn loose_resource(&mut self, res: &Resource) -> Option<Node> {
         match classify(res.kind) {
             Type::Content => {}
-            Type::Discussion => return self.discussion(res, res.el.line).map(Node::leaf),
+            Type::Discussion => return self.discussion(res).map(Node::leaf),
             Type::Assessment => return self.quiz(res, res.el.line, res.id).map(Node::leaf),
             _ => return None,
         }
