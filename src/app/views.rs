@@ -1,23 +1,11 @@
 //! View models shared by pages and the JSON API: rows turned into what a reader sees.
 
-use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
+use percent_encoding::utf8_percent_encode;
 use serde::Serialize;
 
 use crate::db::courses::{CourseRow, ItemRow};
+use crate::domain::url_path::SEGMENT;
 use crate::i18n::Lang;
-
-/// Characters escaped inside one path segment of a content URL.
-const SEGMENT: &AsciiSet = &CONTROLS
-    .add(b' ')
-    .add(b'"')
-    .add(b'#')
-    .add(b'%')
-    .add(b'<')
-    .add(b'>')
-    .add(b'?')
-    .add(b'`')
-    .add(b'{')
-    .add(b'}');
 
 /// The URL that serves a file of a course version, carrying a signed media token; relative
 /// links inside HTML keep working because the token is a path segment.

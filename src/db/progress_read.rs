@@ -100,6 +100,30 @@ pub async fn quiz_attempt(db: &Db, user_id: i64, attempt_id: &str) -> DbResult<O
     Ok(row.map(|r| r.0))
 }
 
+/// A learner's quiz attempt with essays in it, for the teacher who marks them.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct EssayAttemptRow {
+    pub user_id: i64,
+    pub item_key: String,
+    pub at: i64,
+    pub payload: String,
+}
+
+/// Quiz attempts holding essays (`"pending"` in the stored outcome) by the learners a
+/// filter selects, newest first.
+#[tracing::instrument(skip(db))]
+pub async fn essay_attempts(db: &Db, filter: LearnerFilter) -> DbResult<Vec<EssayAttemptRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT user_id, item_key, at, payload FROM progress_events WHERE course_id = $1 AND kind = 'quiz' \
+         AND payload LIKE '%\"pending\"%' AND user_id IN (SELECT u.id FROM users u WHERE {LEARNERS}) ORDER BY at DESC, id DESC"
+    ))
+    .bind(filter.course_id)
+    .bind(filter.school_id)
+    .bind(filter.class_id)
+    .fetch_all(&db.pool)
+    .await?)
+}
+
 /// Classes of a school, by name, for the teacher's class picker.
 pub async fn classes_of_school(db: &Db, school_id: i64) -> DbResult<Vec<(i64, String)>> {
     Ok(sqlx::query_as("SELECT id, name FROM classes WHERE school_id = $1 ORDER BY name")

@@ -7,6 +7,7 @@ pub mod lesson;
 pub mod package;
 pub mod quiz;
 pub mod roster;
+pub mod url_path;
 pub mod usage;
 
 use std::fmt;

@@ -31,6 +31,9 @@ pub struct Question {
     pub choices_en: Vec<String>,
     pub points: f64,
     pub answer: Answer,
+    /// Package paths of images shown with the question (imported quizzes' question text).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub images: Vec<String>,
 }
 
 /// The right answer. Choice numbers are 0-based here (1-based in the file).
@@ -42,6 +45,9 @@ pub enum Answer {
     TrueFalse(bool),
     /// Accepted answers, already normalised with [`normalize_fill`].
     Fill(Vec<String>),
+    /// Free text kept for the teacher; never scored by the server, so it counts neither
+    /// for nor against the score. Only imported quizzes (IMS CC QTI) have essays.
+    Essay,
 }
 
 impl Answer {
@@ -51,7 +57,13 @@ impl Answer {
             Answer::Multiple(_) => "multiple",
             Answer::TrueFalse(_) => "true_false",
             Answer::Fill(_) => "fill",
+            Answer::Essay => "essay",
         }
+    }
+
+    /// Whether the server scores this answer (everything but essays).
+    pub fn is_scored(&self) -> bool {
+        !matches!(self, Answer::Essay)
     }
 }
 
@@ -65,6 +77,7 @@ pub struct PublicQuestion {
     pub choices: Vec<String>,
     pub choices_en: Vec<String>,
     pub points: f64,
+    pub images: Vec<String>,
 }
 
 impl Quiz {
@@ -115,6 +128,7 @@ impl Quiz {
                 choices: q.choices.clone(),
                 choices_en: q.choices_en.clone(),
                 points: q.points,
+                images: q.images.clone(),
             })
             .collect()
     }
@@ -227,6 +241,7 @@ impl QuestionToml {
             choices_en: self.choices_en.iter().map(|c| c.trim().to_string()).collect(),
             points,
             answer,
+            images: Vec::new(),
         })
     }
 }

@@ -106,6 +106,7 @@ pub(super) fn parse(view: &View) -> Result<ParsedPackage, Vec<Problem>> {
         files: Vec::new(),
         metadata: Value::Object(metadata),
         root: String::new(),
+        generated: Vec::new(),
     })
 }
 

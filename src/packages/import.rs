@@ -142,9 +142,15 @@ fn store_files(
     let total: u64 = parsed.files.iter().filter_map(|f| sizes.get(parsed.source_name(f).as_str())).sum();
     let mut done = 0u64;
     let mut files = Vec::with_capacity(parsed.files.len());
+    let generated: std::collections::HashMap<&str, &[u8]> =
+        parsed.generated.iter().map(|g| (g.path.as_str(), g.bytes.as_slice())).collect();
     for file in &parsed.files {
         let mut writer = store.unhashed_writer().map_err(|e| ImportError::Internal(e.into()))?;
-        let (size, digest) = match source.copy_entry(&parsed.source_name(file), &mut writer) {
+        let copied = match generated.get(file.as_str()) {
+            Some(bytes) => write_generated(bytes, &mut writer).map_err(|source| PackageError::Write { file: file.clone(), source }),
+            None => source.copy_entry(&parsed.source_name(file), &mut writer),
+        };
+        let (size, digest) = match copied {
             Ok(done) => done,
             Err(PackageError::Invalid(problem)) => return Err(ImportError::Rejected(vec![problem])),
             Err(e @ PackageError::Write { .. }) => return Err(ImportError::Internal(e.into())),
@@ -170,6 +176,13 @@ fn store_files(
     // Every blob must be on disk before the database refers to it.
     store.sync().map_err(|e| ImportError::Internal(e.into()))?;
     Ok((files, warnings))
+}
+
+/// Writes a file the parser made, hashing it as `copy_entry` does.
+fn write_generated(bytes: &[u8], out: &mut dyn std::io::Write) -> std::io::Result<(u64, [u8; 32])> {
+    use sha2::Digest;
+    out.write_all(bytes)?;
+    Ok((bytes.len() as u64, sha2::Sha256::digest(bytes).into()))
 }
 
 fn is_mp4_family(path: &str) -> bool {

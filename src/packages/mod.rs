@@ -235,6 +235,19 @@ pub struct ParsedPackage {
     /// Folder inside the source that every path above is relative to: "" or e.g. "mycourse/"
     /// when the whole package was zipped inside one folder. Read entries as `root + file`.
     pub root: String,
+    /// Files the parser wrote itself (pages made from a cartridge's discussions, pages with
+    /// their links rewritten): stored in place of a package file of the same path, or beside
+    /// them. Each path is also in `files`.
+    #[serde(skip)]
+    pub generated: Vec<GeneratedFile>,
+}
+
+/// A file made at import rather than copied from the package.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GeneratedFile {
+    /// Path relative to the package root, like the entries of `files`.
+    pub path: String,
+    pub bytes: Vec<u8>,
 }
 
 impl ParsedPackage {
@@ -267,17 +280,25 @@ pub fn inspect(source: &PackageSource, hint_name: &str) -> Result<ParsedPackage,
     }
     let withheld = withheld_files(&parsed.items);
     parsed.files = view.files().iter().filter(|f| !withheld.contains(f.as_str())).cloned().collect();
+    for g in &parsed.generated {
+        if !view.exists(&g.path) {
+            parsed.files.push(g.path.clone());
+        }
+    }
     parsed.root = view.root().to_owned();
     Ok(parsed)
 }
 
-/// Files read at import that must never be served: native quizzes hold their answers.
+/// Files read at import that must never be served: quiz files hold their answers (a native
+/// quiz's `source`; an imported quiz may name more, such as Canvas's copy, in `withheld`).
 fn withheld_files(items: &[ParsedItem]) -> std::collections::HashSet<String> {
-    items
-        .iter()
-        .filter(|i| i.kind == ItemKind::Quiz)
-        .filter_map(|i| i.runtime.get("source")?.as_str().map(str::to_owned))
-        .collect()
+    let mut out = std::collections::HashSet::new();
+    for runtime in items.iter().filter(|i| i.kind == ItemKind::Quiz).map(|i| &i.runtime) {
+        out.extend(runtime.get("source").and_then(|s| s.as_str()).map(str::to_owned));
+        let more = runtime.get("withheld").and_then(|w| w.as_array()).into_iter().flatten();
+        out.extend(more.filter_map(|w| w.as_str()).map(str::to_owned));
+    }
+    out
 }
 
 /// A title for packages whose manifest gives none: the folder they were zipped in, else the upload's name.

@@ -186,6 +186,7 @@ pub(super) fn parse(view: &View) -> Result<ParsedPackage, Vec<Problem>> {
         files: Vec::new(),
         metadata: serde_json::json!({ "format": 1, "completion": completion }),
         root: String::new(),
+        generated: Vec::new(),
     })
 }
 

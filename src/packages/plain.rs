@@ -67,6 +67,7 @@ pub(super) fn parse(view: &View, hint_name: &str) -> Result<ParsedPackage, Vec<P
         files: Vec::new(),
         metadata: serde_json::json!({}),
         root: String::new(),
+        generated: Vec::new(),
     })
 }
 

@@ -98,6 +98,7 @@ pub(super) fn parse(
             m
         },
         root: String::new(),
+        generated: Vec::new(),
     })
 }
 

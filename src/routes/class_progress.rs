@@ -6,6 +6,7 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 use crate::app::class_report::{class_report, CourseReport};
+use crate::app::essays::{course_essays, EssayView};
 use crate::app::AppState;
 use crate::auth::policy::Scope;
 use crate::error::AppError;
@@ -62,6 +63,20 @@ pub async fn export_class_progress(
         .content_type("text/csv; charset=utf-8")
         .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")))
         .body(page.report.to_csv(&page.course.name)))
+}
+
+#[derive(Serialize)]
+struct EssaysPage {
+    course: CourseView,
+    essays: Vec<EssayView>,
+}
+
+/// The essays learners wrote in the course's quizzes, which the server keeps unscored.
+#[tracing::instrument(skip_all, fields(course_id = *course_id))]
+pub async fn show_essays(state: web::Data<AppState>, env: PageEnv, scope: Scope, course_id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+    let (course, essays) = course_essays(&state, &scope, *course_id, env.lang).await?;
+    let page = EssaysPage { course: CourseView::new(course, env.lang), essays };
+    Ok(html(state.renderer.render("teach/essays.html", &env, &page)?))
 }
 
 async fn class_page(state: &AppState, scope: &Scope, course_id: i64, class: Option<i64>, lang: Lang) -> Result<ClassProgressPage, AppError> {

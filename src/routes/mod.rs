@@ -79,6 +79,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/teach/courses/{course_id}/delete", web::post().to(teach::delete_course))
         .route("/teach/courses/{course_id}/progress", web::get().to(class_progress::show_class_progress))
         .route("/teach/courses/{course_id}/progress.csv", web::get().to(class_progress::export_class_progress))
+        .route("/teach/courses/{course_id}/essays", web::get().to(class_progress::show_essays))
         .route("/stats", web::get().to(stats::show_home))
         .route("/stats/export/{table}", web::get().to(stats_export::csv_region))
         .route("/stats/schools/{id}", web::get().to(stats::show_school))

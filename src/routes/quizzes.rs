@@ -6,7 +6,7 @@ use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
-use crate::app::quizzes::quiz_with_outcome;
+use crate::app::quizzes::{quiz_with_outcome, LessonQuiz};
 use crate::app::AppState;
 use crate::auth::session::{random_token, CurrentUser, SessionUser};
 use crate::domain::quiz::PublicQuestion;
@@ -43,11 +43,15 @@ pub struct QuestionView {
     pub text: String,
     pub points: f64,
     pub choices: Vec<ChoiceView>,
-    /// After a submission: whether this question was answered right.
+    /// After a submission: whether this question was answered right (`None` for essays).
     pub right: Option<bool>,
+    /// After a submission: an essay, kept for the teacher rather than scored.
+    pub pending: bool,
     /// After a submission: the text typed into a fill-in question.
     pub typed: String,
     pub given: Vec<String>,
+    /// URLs of the images the question shows.
+    pub images: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -63,7 +67,12 @@ pub struct ResultView {
     pub score: f64,
     pub passed: bool,
     pub right: usize,
+    /// Questions the server scored: all but essays.
     pub total: usize,
+    /// Essays in the attempt, left for the teacher and outside the score.
+    pub pending: usize,
+    /// False for a quiz of essays only, which has no score to show.
+    pub scored: bool,
 }
 
 /// The quiz form of a `quiz` lesson, with the result of `attempt` when one is named.
@@ -77,19 +86,33 @@ pub(crate) async fn quiz_page(
     if item.item.kind != "quiz" {
         return Ok(None);
     }
-    let (quiz, outcome) = quiz_with_outcome(state, item.item.id, user, attempt).await?;
-    let questions = quiz.public().into_iter().map(|q| question_view(q, outcome.as_ref(), lang)).collect();
+    let LessonQuiz { quiz, outcome, mut images } = quiz_with_outcome(state, item.item.id, user, attempt).await?;
+    let questions = quiz
+        .public()
+        .into_iter()
+        .map(|q| {
+            let urls = images.remove(&q.id).unwrap_or_default();
+            question_view(q, outcome.as_ref(), urls, lang)
+        })
+        .collect();
     Ok(Some(QuizPage {
         questions,
         attempt_id: format!("quiz-{}", &random_token()[..24]),
         action: format!("{}/quiz", item.item.page_url),
         pass_score: quiz.pass_score,
         attempts_left: quiz.max_attempts.map(|max| (i64::from(max) - item.progress.attempts).max(0)),
-        result: outcome.as_ref().map(|o| ResultView { score: o.score, passed: o.passed, right: o.right.len(), total: quiz.questions.len() }),
+        result: outcome.as_ref().map(|o| ResultView {
+            score: o.score,
+            passed: o.passed,
+            right: o.right.len(),
+            total: quiz.questions.iter().filter(|q| q.answer.is_scored()).count(),
+            pending: o.pending.len(),
+            scored: !o.unscored,
+        }),
     }))
 }
 
-fn question_view(q: PublicQuestion, outcome: Option<&crate::tracking::quiz::QuizOutcome>, lang: Lang) -> QuestionView {
+fn question_view(q: PublicQuestion, outcome: Option<&crate::tracking::quiz::QuizOutcome>, images: Vec<String>, lang: Lang) -> QuestionView {
     let given = outcome.and_then(|o| o.answers.get(&q.id)).cloned().unwrap_or_default();
     let choices = q
         .choices
@@ -107,9 +130,11 @@ fn question_view(q: PublicQuestion, outcome: Option<&crate::tracking::quiz::Quiz
         text: lang.pick(&q.text, q.text_en.as_deref()).to_string(),
         points: q.points,
         choices,
-        right: outcome.map(|o| o.right.contains(&q.id)),
+        right: outcome.filter(|o| !o.pending.contains(&q.id)).map(|o| o.right.contains(&q.id)),
+        pending: outcome.is_some_and(|o| o.pending.contains(&q.id)),
         typed: given.first().cloned().unwrap_or_default(),
         given,
+        images,
         id: q.id,
     }
 }

@@ -94,7 +94,7 @@ impl ItemState {
             EventKind::Quiz => {
                 self.attempts += 1;
                 if let Some(q) = &p.quiz {
-                    self.report(Some(if q.passed { Reported::Passed } else { Reported::Failed }), Some(q.score));
+                    self.report(Some(if q.passed { Reported::Passed } else { Reported::Failed }), q.scored());
                 }
             }
             EventKind::Result => self.report(p.status, p.score),

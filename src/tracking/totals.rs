@@ -143,7 +143,7 @@ pub fn additions(zone: Zone, places: &HashMap<i64, (i64, i64)>, events: &[&Event
         m.video_ms += ev.payload.played.iter().map(|[from, to]| ((to - from) * 1000.0).round() as i64).sum::<i64>();
         let score = match ev.kind {
             EventKind::Result => ev.payload.score,
-            EventKind::Quiz => ev.payload.quiz.as_ref().map(|q| q.score),
+            EventKind::Quiz => ev.payload.quiz.as_ref().and_then(|q| q.scored()),
             _ => None,
         };
         if let Some(score) = score {

@@ -2,6 +2,7 @@
 
 mod accounts;
 mod browser;
+mod cc_play;
 mod cc_progress;
 mod cmi5_api;
 mod compression;

@@ -126,7 +126,7 @@ fn time_in_two_tabs_at_once_counts_once() {
 fn quizzes_keep_the_best_score_and_count_attempts() {
     let q = meta("quiz");
     let attempt = |id: &str, score: f64, passed: bool, at: i64| {
-        let outcome = QuizOutcome { score, passed, right: Vec::new(), answers: Default::default() };
+        let outcome = QuizOutcome { score, passed, right: Vec::new(), answers: Default::default(), pending: Vec::new(), unscored: false };
         event(&q, id, EventKind::Quiz, at, Payload { quiz: Some(outcome), ..Payload::default() })
     };
     let open = event(&q, "o", EventKind::Open, T0, Payload::default());
