@@ -35,6 +35,7 @@ pub struct Settings {
     /// Longest SCORM `cmi.suspend_data` stored, in characters (both editions).
     pub suspend_data_max: usize,
     pub stats: StatsSettings,
+    pub media: MediaSettings,
     /// Reverse proxies whose `Forwarded` / `X-Forwarded-*` headers are believed.
     pub trusted_proxies: TrustedProxies,
 }
@@ -56,6 +57,7 @@ impl std::fmt::Debug for Settings {
             .field("content_origin", &self.content_origin)
             .field("suspend_data_max", &self.suspend_data_max)
             .field("stats", &self.stats)
+            .field("media", &self.media)
             .field("trusted_proxies", &self.trusted_proxies)
             .finish()
     }
@@ -120,6 +122,23 @@ impl Default for StatsSettings {
     }
 }
 
+/// Video renditions (`[media]`): smaller encodings and HLS made with ffmpeg after import.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MediaSettings {
+    /// The ffmpeg program, by name on PATH or as a path; ffprobe is looked for beside it.
+    pub ffmpeg: String,
+    /// How many rendition jobs this instance runs at once; 0 leaves them to other
+    /// instances (they stay queued and visible to teachers).
+    pub transcode_workers: usize,
+}
+
+impl Default for MediaSettings {
+    fn default() -> Self {
+        MediaSettings { ffmpeg: "ffmpeg".into(), transcode_workers: 1 }
+    }
+}
+
 /// Limits applied to uploaded packages; every one can be raised by an operator.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -158,6 +177,7 @@ pub struct FileSettings {
     pub content_origin: Option<String>,
     pub suspend_data_max: Option<usize>,
     pub stats: Option<StatsSettings>,
+    pub media: Option<MediaSettings>,
     pub trusted_proxies: Option<Vec<String>>,
 }
 
@@ -244,6 +264,16 @@ impl Settings {
         if stats.min_group < 1 {
             return Err(ConfigError::Env { name: "stats.min_group", message: "must be at least 1".into() });
         }
+        let mut media = file.media.unwrap_or_default();
+        if let Some(ffmpeg) = env("COURSEWARE_FFMPEG") {
+            media.ffmpeg = ffmpeg;
+        }
+        if let Some(n) = env("COURSEWARE_TRANSCODE_WORKERS") {
+            media.transcode_workers = n.parse().map_err(|_| ConfigError::Env {
+                name: "COURSEWARE_TRANSCODE_WORKERS",
+                message: format!("expected a whole number, got {n:?}"),
+            })?;
+        }
         let proxies = match env("COURSEWARE_TRUSTED_PROXIES") {
             Some(list) => list.split(',').map(str::to_string).collect(),
             None => file.trusted_proxies.unwrap_or_default(),
@@ -279,6 +309,7 @@ impl Settings {
             },
             bind,
             stats,
+            media,
         })
     }
 

@@ -133,7 +133,7 @@ pub async fn import_demo_courses(db: &Db, store: &Arc<FsBlobStore>, settings: &S
     };
     for folder in folders {
         let path = staging.path().join(&folder);
-        let report = import::import_path(db, store, &path, &folder, &owner, &settings.limits, None)
+        let report = import::import_path(db, store, &path, &folder, &owner, &settings.limits, &settings.media, None)
             .await
             .map_err(|e| anyhow::anyhow!("demo course {folder}: {e}"))?;
         tracing::info!(course_id = report.course_id, folder, "imported demo course");

@@ -45,6 +45,7 @@ impl Application {
         });
         let renderer = web::Data::from(Arc::clone(&state.renderer));
         let state = web::Data::new(state);
+        crate::app::renditions::start_workers(state.clone().into_inner());
         let content_state = state.clone();
         let content_auth = auth.clone();
         // Compressing the static files takes a moment; done here, no request waits for it.

@@ -13,6 +13,7 @@ pub mod essays;
 pub mod packages;
 pub mod progress_views;
 pub mod quizzes;
+pub mod renditions;
 pub mod roster;
 pub mod scorm;
 pub mod stats;

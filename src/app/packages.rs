@@ -22,7 +22,7 @@ pub enum Arrival {
 /// record follows it rather than sharing it.
 #[tracing::instrument(skip_all, fields(user = %uploader.username))]
 pub async fn import_package(state: &AppState, uploader: &SessionUser, path: &Path, name: &str, owner: &Owner, arrival: Arrival) -> Result<ImportReport, AppError> {
-    let report = import_path(&state.db, &state.store, path, name, owner, &state.settings.limits, None).await?;
+    let report = import_path(&state.db, &state.store, path, name, owner, &state.settings.limits, &state.settings.media, None).await?;
     let detail = match arrival {
         Arrival::Body => format!("version {}", report.version),
         Arrival::Upload => format!("version {} from {name}", report.version),

@@ -23,6 +23,9 @@ pub struct ManagedCourse {
     pub class_ids: Vec<i64>,
     /// Warnings of the latest version's import the teacher has not dismissed yet.
     pub pending_warnings: usize,
+    /// Videos of the latest version whose renditions are not made yet, and how far the
+    /// work on them is (0-100, over all of them).
+    pub videos_in_progress: Option<(usize, u32)>,
 }
 
 /// What the workbench shows: the managed courses, and the classes of the teacher's school
@@ -43,7 +46,11 @@ pub async fn workbench(state: &AppState, user: &SessionUser) -> Result<Workbench
             Some(v) => pending(&versions::report(&state.db, v).await?).len(),
             None => 0,
         };
-        courses.push(ManagedCourse { course, class_ids, pending_warnings });
+        let videos_in_progress = match course.latest_version_id {
+            Some(v) => in_progress(&super::renditions::jobs_of_version(state, v).await?),
+            None => None,
+        };
+        courses.push(ManagedCourse { course, class_ids, pending_warnings, videos_in_progress });
     }
     let classes = match school {
         Some(s) => org::classes(&state.db, s).await?,
@@ -146,6 +153,8 @@ pub struct ImportReport {
     pub created_at: i64,
     pub warnings: Vec<Problem>,
     pub dismissed: bool,
+    /// The version's videos and their renditions.
+    pub videos: Vec<super::renditions::JobView>,
 }
 
 fn warnings_of(row: &ReportRow) -> Vec<Problem> {
@@ -178,6 +187,7 @@ async fn managed_version(state: &AppState, scope: &Scope, course_id: i64, versio
 pub async fn import_report(state: &AppState, scope: &Scope, course_id: i64, version_id: Option<i64>) -> Result<ImportReport, AppError> {
     let (course, row) = managed_version(state, scope, course_id, version_id).await?;
     Ok(ImportReport {
+        videos: super::renditions::jobs_of_version(state, row.id).await?,
         warnings: warnings_of(&row),
         dismissed: row.warnings_dismissed_at.is_some(),
         version_id: row.id,
@@ -186,6 +196,18 @@ pub async fn import_report(state: &AppState, scope: &Scope, course_id: i64, vers
         created_at: row.created_at,
         course,
     })
+}
+
+/// (videos still waiting or being made, mean percent) when any are not finished.
+fn in_progress(jobs: &[super::renditions::JobView]) -> Option<(usize, u32)> {
+    let open: Vec<_> = jobs.iter().filter(|j| matches!(j.state.as_str(), "queued" | "running")).collect();
+    (!open.is_empty()).then(|| (open.len(), open.iter().map(|j| j.percent).sum::<u32>() / open.len() as u32))
+}
+
+/// The rendition jobs of the videos in a course's latest version (or `version_id`).
+pub async fn media_jobs(state: &AppState, scope: &Scope, course_id: i64, version_id: Option<i64>) -> Result<Vec<super::renditions::JobView>, AppError> {
+    let (_, row) = managed_version(state, scope, course_id, version_id).await?;
+    super::renditions::jobs_of_version(state, row.id).await
 }
 
 /// Hides a version's warnings from the workbench; the report stays readable.

@@ -11,6 +11,8 @@ use crate::storage::BlobStore;
 pub async fn run(settings: &Settings, min_age: Duration) -> anyhow::Result<()> {
     let db = super::open_db(settings).await?;
     let store = crate::provision::open_store(settings)?;
+    // Renditions of videos no version holds any more go with their source.
+    crate::db::renditions::forget_orphans(&db).await?;
     let mut removed = 0usize;
     let mut bytes = 0u64;
     for sha256 in blobs::unreferenced(&db).await? {

@@ -35,7 +35,7 @@ pub async fn run(settings: &Settings, paths: &[PathBuf], school: Option<&str>, v
             continue;
         }
         let progress = std::io::stderr().is_terminal().then(|| progress_bar(name.clone()));
-        let result = import_path(&db, &store, path, &name, &owner, &settings.limits, progress).await;
+        let result = import_path(&db, &store, path, &name, &owner, &settings.limits, &settings.media, progress).await;
         if std::io::stderr().is_terminal() {
             eprint!("\r\x1b[2K");
         }

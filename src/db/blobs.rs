@@ -19,12 +19,14 @@ where
     Ok(())
 }
 
-/// Blobs no version file refers to any more: candidates for garbage collection.
+/// Blobs no version file and no rendition refers to any more: candidates for garbage
+/// collection.
 #[tracing::instrument(skip(db))]
 pub async fn unreferenced(db: &Db) -> DbResult<Vec<String>> {
     let rows: Vec<(String,)> = sqlx::query_as(
         "SELECT b.sha256 FROM blobs b \
-         WHERE NOT EXISTS (SELECT 1 FROM version_files f WHERE f.sha256 = b.sha256)",
+         WHERE NOT EXISTS (SELECT 1 FROM version_files f WHERE f.sha256 = b.sha256) \
+           AND NOT EXISTS (SELECT 1 FROM renditions r WHERE r.sha256 = b.sha256)",
     )
     .fetch_all(&db.pool)
     .await?;
@@ -35,7 +37,8 @@ pub async fn unreferenced(db: &Db) -> DbResult<Vec<String>> {
 pub async fn delete_if_unreferenced(db: &Db, sha256: &str) -> DbResult<bool> {
     let done = sqlx::query(
         "DELETE FROM blobs WHERE sha256 = $1 \
-         AND NOT EXISTS (SELECT 1 FROM version_files f WHERE f.sha256 = $1)",
+         AND NOT EXISTS (SELECT 1 FROM version_files f WHERE f.sha256 = $1) \
+         AND NOT EXISTS (SELECT 1 FROM renditions r WHERE r.sha256 = $1)",
     )
     .bind(sha256)
     .execute(&db.pool)

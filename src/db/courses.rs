@@ -188,6 +188,13 @@ pub async fn insert_version(db: &Db, new: &NewVersion) -> DbResult<StoredVersion
         .execute(&mut *tx)
         .await?;
     }
+    // Every video lesson gets its renditions made after the import, in the same
+    // transaction, so no stored video is ever without a job.
+    for item in new.items.iter().filter(|i| i.kind == "video") {
+        let Some(file) = item.launch.as_deref().and_then(|path| new.files.iter().find(|f| f.path == path)) else { continue };
+        let name = file.path.rsplit('/').next().unwrap_or(&file.path);
+        super::renditions::enqueue(&mut *tx, &file.sha256, name).await?;
+    }
     sqlx::query("UPDATE courses SET latest_version_id = $1 WHERE id = $2")
         .bind(version_id)
         .bind(course_id)

@@ -16,6 +16,7 @@ pub mod progress_log;
 pub mod progress_pending;
 pub mod progress_pg;
 pub mod progress_read;
+pub mod renditions;
 pub mod sessions;
 pub mod state;
 pub mod stats_demo;

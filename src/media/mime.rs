@@ -9,6 +9,9 @@ const OVERRIDES: &[(&str, &str)] = &[
     ("js", "text/javascript"),
     ("vtt", "text/vtt"),
     ("srt", "application/x-subrip"),
+    // HLS (RFC 8216 section 4): playlists and fMP4 media segments of renditions.
+    ("m3u8", "application/vnd.apple.mpegurl"),
+    ("m4s", "video/iso.segment"),
 ];
 
 /// Content-Type for a file name and whether it should display inline.

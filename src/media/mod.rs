@@ -26,6 +26,7 @@ mod mapped;
 mod open_files;
 pub mod range;
 mod response;
+pub mod transcode;
 
 #[cfg(test)]
 mod tests;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use super::{inspect, PackageError, PackageSource, ParsedPackage, Problem, ZipLimits};
-use crate::config::Limits;
+use crate::config::{Limits, MediaSettings};
 use crate::db::courses::{self, NewFile, NewItem, NewVersion};
 use crate::db::Db;
 use crate::db::org::SchoolRow;
@@ -89,6 +89,7 @@ pub async fn import_path(
     name: &str,
     owner: &Owner,
     limits: &Limits,
+    media: &MediaSettings,
     progress: Option<Progress>,
 ) -> Result<ImportReport, ImportError> {
     let (path, name, store_for_copy, zip_limits) = (path.to_owned(), name.to_owned(), store.clone(), zip_limits(limits));
@@ -114,6 +115,15 @@ pub async fn import_path(
             tracing::warn!(error = %crate::telemetry::cause_chain(&e), course_id = stored.course_id, "progress refresh failed");
         }
     }
+    let mut warnings = parsed.warnings;
+    // Renditions are made after the import; a machine without ffmpeg serves the originals,
+    // and the teacher should know that before a learner on a slow link finds out.
+    let videos: Vec<&str> = parsed.items.iter().filter(|i| i.kind == crate::packages::ItemKind::Video).filter_map(|i| i.launch.as_deref()).collect();
+    if !videos.is_empty() {
+        if let Err(e) = crate::media::transcode::Tools::find(&media.ffmpeg) {
+            warnings.extend(videos.iter().map(|v| Problem::new(*v, format!("no smaller renditions will be made: {e}"))));
+        }
+    }
     Ok(ImportReport {
         course_id: stored.course_id,
         version_id: stored.version_id,
@@ -121,7 +131,7 @@ pub async fn import_path(
         format: parsed.format.as_str().to_string(),
         title: parsed.title,
         items: parsed.items.len(),
-        warnings: parsed.warnings,
+        warnings,
     })
 }
 

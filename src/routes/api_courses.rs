@@ -72,3 +72,10 @@ pub async fn delete_version(state: web::Data<AppState>, path: web::Path<(i64, i6
     courses::delete_version(&state, &scope, course_id, version_id, lang).await?;
     Ok(HttpResponse::NoContent().finish())
 }
+
+/// `GET /api/v1/courses/{id}/renditions`: the rendition jobs of the latest version's videos
+/// (state, percent, what was made), for the course's managers.
+pub async fn list_renditions(state: web::Data<AppState>, course_id: web::Path<i64>, scope: Scope) -> Result<HttpResponse, AppError> {
+    let jobs = crate::app::teach::media_jobs(&state, &scope, *course_id, None).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "videos": jobs })))
+}

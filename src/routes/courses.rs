@@ -34,6 +34,8 @@ struct LessonPage {
     next: Option<String>,
     quiz: Option<QuizPage>,
     scorm: Option<crate::routes::scorm::ScormPlayer>,
+    /// A video lesson's renditions, once made.
+    video: Option<crate::app::renditions::VideoPlayer>,
     /// SCORM 2004 forced sequential order: an earlier lesson is not done yet.
     locked: bool,
     /// SCORM 2004 control mode `choice`: whether the table of contents links lessons.
@@ -97,6 +99,7 @@ pub async fn show_lesson(
     let item = items.remove(index);
     let quiz = quizzes::quiz_page(&state, scope.user.as_ref(), &item, query.attempt.as_deref(), env.lang).await?;
     let scorm = if locked { None } else { crate::routes::scorm::player_for(&state, &req, scope.user.as_ref(), &course, item.item.id).await? };
-    let page = LessonPage { course, item, items, progress: progress.course, prev, next, quiz, scorm, locked, choice: nav.choice };
+    let video = if locked { None } else { crate::app::renditions::player_for(&state, item.item.id).await? };
+    let page = LessonPage { course, item, items, progress: progress.course, prev, next, quiz, scorm, video, locked, choice: nav.choice };
     Ok(html(state.renderer.render("lessons/show.html", &env, &page)?))
 }

@@ -91,6 +91,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/courses", web::get().to(api_courses::list_courses))
                 .route("/courses/{course_id}", web::get().to(api_courses::get_course))
                 .route("/courses/{course_id}/versions", web::get().to(api_courses::list_versions))
+                .route("/courses/{course_id}/renditions", web::get().to(api_courses::list_renditions))
                 .route("/courses/{course_id}/versions/{version_id}", web::get().to(api_courses::get_version))
                 .route("/courses/{course_id}/versions/{version_id}", web::delete().to(api_courses::delete_version))
                 .route("/packages", web::post().to(api_packages::upload_package))

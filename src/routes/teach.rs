@@ -27,6 +27,8 @@ struct ManagedCourse {
     class_ids: Vec<i64>,
     /// "N warnings" when the latest import's report is not dismissed yet.
     pending_warnings: Option<String>,
+    /// "Preparing N videos for slow links: 40%" while renditions are being made.
+    videos_in_progress: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -59,7 +61,7 @@ pub async fn show_workbench(state: web::Data<AppState>, env: PageEnv, user: Curr
     let courses = bench
         .courses
         .into_iter()
-        .map(|m| ManagedCourse { published: m.course.published == 1, visibility: m.course.visibility.clone(), class_ids: m.class_ids, pending_warnings: (m.pending_warnings > 0).then(|| state.renderer.string(env.lang, "teach.pending_warnings").replace("{n}", &m.pending_warnings.to_string())), view: CourseView::new(m.course, env.lang) })
+        .map(|m| ManagedCourse { published: m.course.published == 1, visibility: m.course.visibility.clone(), class_ids: m.class_ids, pending_warnings: (m.pending_warnings > 0).then(|| state.renderer.string(env.lang, "teach.pending_warnings").replace("{n}", &m.pending_warnings.to_string())), videos_in_progress: m.videos_in_progress.map(|(n, pct)| state.renderer.string(env.lang, "teach.videos_in_progress").replace("{n}", &n.to_string()).replace("{pct}", &pct.to_string())), view: CourseView::new(m.course, env.lang) })
         .collect();
     Ok(html(state.renderer.render("teach/index.html", &env, &TeachPage { courses, classes: bench.classes })?))
 }
@@ -140,6 +142,7 @@ struct ReportPage {
     created_at_ms: i64,
     warnings: Vec<crate::domain::package::Problem>,
     dismissed: bool,
+    videos: Vec<crate::app::renditions::JobView>,
 }
 
 #[derive(Deserialize)]
@@ -165,6 +168,7 @@ pub async fn show_report(
         created_at_ms: report.created_at,
         warnings: report.warnings,
         dismissed: report.dismissed,
+        videos: report.videos,
         course: CourseView::new(report.course, env.lang),
     };
     Ok(html(state.renderer.render("teach/report.html", &env, &page)?))

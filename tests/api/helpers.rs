@@ -62,6 +62,8 @@ fn test_settings_with(data_dir: PathBuf, database_url: Option<String>, options: 
     env.insert("COURSEWARE_LOG", "warn".to_string());
     // Package content on another site than the app (127.0.0.1), as a deployment should be.
     env.insert("COURSEWARE_CONTENT_BIND", "localhost:0".to_string());
+    // ffmpeg on 2 cores would slow every test; the rendition tests turn it on.
+    env.insert("COURSEWARE_TRANSCODE_WORKERS", "0".to_string());
     for (key, value) in extra_env {
         env.insert(key, value.to_string());
     }

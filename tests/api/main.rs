@@ -19,6 +19,7 @@ mod progress;
 mod progress_browser;
 mod progress_durability;
 mod progress_pages;
+mod renditions;
 mod scorm_api;
 mod scorm_browser;
 mod scorm_isolation;
