@@ -19,6 +19,7 @@ mod progress_pages;
 mod scorm_api;
 mod scorm_browser;
 mod scorm_isolation;
+mod scorm_objectives;
 mod security;
 mod security_browser;
 mod stats;
