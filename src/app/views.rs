@@ -99,6 +99,12 @@ pub struct ItemView {
     pub captions: Vec<CaptionView>,
     pub duration_seconds: Option<i64>,
     pub required: bool,
+    /// SCORM `isvisible="false"`: not listed, but played where navigation reaches it.
+    pub hidden: bool,
+    /// SCORM 1.2 `adlcp:prerequisites`, as kept by the importer (it parses and names
+    /// only items of the course).
+    #[serde(skip)]
+    pub prerequisites: Option<String>,
 }
 
 #[derive(serde::Deserialize)]
@@ -127,6 +133,7 @@ impl ItemView {
 
     pub fn new(course_id: i64, row: ItemRow, lang: Lang, parent: Option<i64>, depth: usize, token: &str) -> ItemView {
         let url = item_url(&row, token);
+        let runtime: serde_json::Value = serde_json::from_str(&row.runtime).unwrap_or_default();
         let captions: Vec<StoredCaption> = serde_json::from_str(&row.captions).unwrap_or_default();
         ItemView {
             id: row.id,
@@ -149,6 +156,8 @@ impl ItemView {
             depth,
             duration_seconds: row.duration_seconds,
             required: row.required != 0,
+            hidden: runtime["isvisible"] == false,
+            prerequisites: runtime["prerequisites"].as_str().map(str::to_owned),
         }
     }
 }

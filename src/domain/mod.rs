@@ -4,6 +4,7 @@ pub mod account;
 pub mod calendar;
 pub mod lesson;
 pub mod package;
+pub mod prerequisites;
 pub mod quiz;
 pub mod roster;
 pub mod usage;
