@@ -118,6 +118,7 @@ impl ItemView {
     /// Builds item views for one course; `rows` are in position order, so parents come first.
     pub fn list(course_id: i64, rows: Vec<ItemRow>, lang: Lang, token: &str) -> Vec<ItemView> {
         let mut depths: Vec<usize> = Vec::with_capacity(rows.len());
+        let mut hidden: Vec<bool> = Vec::with_capacity(rows.len());
         let mut ids: Vec<i64> = Vec::with_capacity(rows.len());
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
@@ -126,7 +127,11 @@ impl ItemView {
             depths.push(depth);
             ids.push(row.id);
             let parent = parent_index.and_then(|p| ids.get(p).copied());
-            out.push(ItemView::new(course_id, row, lang, parent, depth, token));
+            let mut view = ItemView::new(course_id, row, lang, parent, depth, token);
+            // What a hidden folder holds is hidden with it.
+            view.hidden |= parent_index.and_then(|p| hidden.get(p).copied()).unwrap_or(false);
+            hidden.push(view.hidden);
+            out.push(view);
         }
         out
     }

@@ -200,10 +200,12 @@ impl<'a> Cx<'a> {
             .filter_map(|c| self.item(c))
             .collect();
         let Some(rid) = el.attr_nonempty("identifierref") else {
-            return Some(Node {
-                item: folder(id, &title),
-                children,
-            });
+            let mut item = folder(id, &title);
+            // A hidden aggregation hides what is in it (see `ItemView::list`).
+            if el.attr_nonempty("isvisible") == Some("false") {
+                item.runtime["isvisible"] = json!(false);
+            }
+            return Some(Node { item, children });
         };
         let Some(resource) = self.resources.get(rid) else {
             self.warnings.push(Problem::at(

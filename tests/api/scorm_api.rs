@@ -206,7 +206,8 @@ async fn control_modes_force_the_order_and_forbid_going_back() {
 }
 
 /// A SCORM 1.2 package: `b` requires `a`; `extra` is hidden (isvisible="false") between
-/// them; `c` has a rule that does not parse; `d` needs one of a folder's lessons or `b`.
+/// them; `c` has a rule that does not parse; `d` needs `b` done or `a` passed, and `c`
+/// not failed; the folder `hf` is hidden with its page.
 fn prerequisites_zip() -> Vec<u8> {
     let manifest = r#"<?xml version="1.0"?>
 <manifest identifier="m12" version="1" xmlns="http://www.imsproject.org/xsd/imscp_rootv1p1p2" xmlns:adlcp="http://www.adlnet.org/xsd/adlcp_rootv1p2">
@@ -217,6 +218,7 @@ fn prerequisites_zip() -> Vec<u8> {
     <item identifier="b" identifierref="r2"><title>Lesson Beta</title><adlcp:prerequisites type="aicc_script">a</adlcp:prerequisites></item>
     <item identifier="c" identifierref="r2"><title>Lesson Gamma</title><adlcp:prerequisites type="aicc_script">a &amp;</adlcp:prerequisites></item>
     <item identifier="d" identifierref="r2"><title>Lesson Delta</title><adlcp:prerequisites type="aicc_script">1*{b, a=passed} &amp; ~c=failed</adlcp:prerequisites></item>
+    <item identifier="hf" isvisible="false"><title>Hidden Folder</title><item identifier="inner" identifierref="r3"><title>Inner Page</title></item></item>
   </organization></organizations>
   <resources>
     <resource identifier="r1" type="webcontent" adlcp:scormtype="sco" href="a.html"><file href="a.html"/></resource>
@@ -247,6 +249,7 @@ async fn scorm12_prerequisites_lock_a_lesson_and_hidden_items_are_not_listed() {
     // The course page lists neither the hidden item nor a way into B without the lock.
     let page = app.get(&format!("/courses/{id}")).await.text().await.unwrap();
     assert!(page.contains("Lesson Alpha") && !page.contains("Hidden Extra"), "hidden item not listed");
+    assert!(!page.contains("Hidden Folder") && !page.contains("Inner Page"), "a hidden folder hides its pages");
     let beta = page.split("Lesson Beta").nth(1).and_then(|r| r.split("</li>").next()).unwrap();
     assert!(beta.contains("data-locked-by") && beta.contains("Lesson Alpha"), "B shows its lock: {beta}");
     let gamma = page.split("Lesson Gamma").nth(1).and_then(|r| r.split("</li>").next()).unwrap();
