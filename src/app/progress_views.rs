@@ -12,7 +12,7 @@ use crate::db::{progress_read, DbResult};
 use crate::i18n::Lang;
 use crate::app::courses::CatalogPage;
 use crate::app::views::{CourseView, ItemView};
-use crate::domain::prerequisites::{ItemStatus, Rule};
+use crate::domain::prerequisites::{course_statuses, ItemStatus, Rule, Standing};
 use crate::tracking::event::Position;
 use crate::tracking::report::minutes;
 
@@ -128,44 +128,27 @@ pub fn without_progress(course_id: i64, items: Vec<ItemView>) -> LearnerProgress
     LearnerProgress { course: course_view(course_id, None, &items), items }
 }
 
-/// Fills `locked_by` from each lesson's prerequisites and the learner's statuses. A folder
-/// counts as completed once every lesson in it is done, as incomplete once one is started.
+/// Fills `locked_by` from each lesson's prerequisites and the learner's statuses.
 fn apply_prerequisites(items: &mut [WithProgress]) {
     if items.iter().all(|i| i.item.prerequisites.is_none()) {
         return;
     }
-    let mut status: HashMap<String, ItemStatus> = HashMap::new();
-    // (lessons, done, started) below each folder; children come after their parents.
-    let mut below: HashMap<i64, (usize, usize, usize)> = HashMap::new();
-    for i in items.iter().rev() {
-        let own = if i.item.kind == "folder" {
-            let (lessons, done, started) = below.get(&i.item.id).copied().unwrap_or_default();
-            match (lessons, done, started) {
-                (l, d, _) if l > 0 && d == l => ItemStatus::Completed,
-                (_, _, s) if s > 0 => ItemStatus::Incomplete,
-                _ => ItemStatus::NotAttempted,
-            }
-        } else {
-            match i.progress.status.as_str() {
+    let index: HashMap<i64, usize> = items.iter().enumerate().map(|(n, i)| (i.item.id, n)).collect();
+    let standings: Vec<Standing> = items
+        .iter()
+        .map(|i| Standing {
+            identifier: &i.item.identifier,
+            parent: i.item.parent.and_then(|p| index.get(&p).copied()),
+            status: (i.item.kind != "folder").then_some(match i.progress.status.as_str() {
                 "completed" => ItemStatus::Completed,
                 "passed" => ItemStatus::Passed,
                 "failed" => ItemStatus::Failed,
                 "in_progress" => ItemStatus::Incomplete,
                 _ => ItemStatus::NotAttempted,
-            }
-        };
-        let (lessons, done, started) = below.get(&i.item.id).copied().unwrap_or_default();
-        let counts = if i.item.kind == "folder" {
-            (lessons, done, started)
-        } else {
-            (1, usize::from(own.is_done()), usize::from(own != ItemStatus::NotAttempted))
-        };
-        if let Some(parent) = i.item.parent {
-            let p = below.entry(parent).or_default();
-            *p = (p.0 + counts.0, p.1 + counts.1, p.2 + counts.2);
-        }
-        status.insert(i.item.identifier.clone(), own);
-    }
+            }),
+        })
+        .collect();
+    let status: HashMap<String, ItemStatus> = course_statuses(&standings).into_iter().map(|(k, v)| (k.to_string(), v)).collect();
     let names: HashMap<String, String> = items.iter().map(|i| (i.item.identifier.clone(), i.item.name.clone())).collect();
     let of = |id: &str| status.get(id).copied();
     for i in items.iter_mut() {

@@ -7,6 +7,7 @@
 //! or compared with a status: `a = passed`, `a <> failed` (the 1.2 words, quoted or not,
 //! or their first letters: p c f i b n).
 
+use std::collections::HashMap;
 use std::fmt;
 
 /// A learner's standing in one item, in SCORM 1.2's words.
@@ -37,6 +38,38 @@ impl ItemStatus {
             _ => return None,
         })
     }
+}
+
+/// One item of a course in position order (parents before their children), as
+/// `course_statuses` reads it.
+pub struct Standing<'a> {
+    pub identifier: &'a str,
+    /// Index of the parent in the same slice.
+    pub parent: Option<usize>,
+    /// The learner's status in a lesson; `None` for a folder.
+    pub status: Option<ItemStatus>,
+}
+
+/// Every item's status by identifier, folders included: a folder is completed once every
+/// lesson in it (at any depth) is done, incomplete once one is started, else not attempted.
+pub fn course_statuses<'a>(items: &[Standing<'a>]) -> HashMap<&'a str, ItemStatus> {
+    // (lessons, done, started) below each item, filled children first.
+    let mut below = vec![(0usize, 0usize, 0usize); items.len()];
+    let mut out = HashMap::new();
+    for (i, item) in items.iter().enumerate().rev() {
+        let (lessons, done, started) = below[i];
+        let (status, counts) = match item.status {
+            Some(s) => (s, (1, usize::from(s.is_done()), usize::from(s != ItemStatus::NotAttempted))),
+            None if lessons > 0 && done == lessons => (ItemStatus::Completed, below[i]),
+            None if started > 0 => (ItemStatus::Incomplete, below[i]),
+            None => (ItemStatus::NotAttempted, below[i]),
+        };
+        if let Some(p) = item.parent.filter(|&p| p < i) {
+            below[p] = (below[p].0 + counts.0, below[p].1 + counts.1, below[p].2 + counts.2);
+        }
+        out.insert(item.identifier, status);
+    }
+    out
 }
 
 /// A parsed rule. Identifiers are as written; whether they name items of the course is the
@@ -329,6 +362,26 @@ mod tests {
             assert!(e.message.contains(message), "{rule}: {e}");
         }
         assert_eq!(Rule::parse("a b").unwrap_err().to_string(), "unexpected `b` (at character 3)");
+    }
+
+    #[test]
+    fn folders_hold_once_every_lesson_in_them_is_done() {
+        use ItemStatus::*;
+        let course = |a: ItemStatus, b: ItemStatus| {
+            let items = [
+                Standing { identifier: "unit", parent: None, status: None },
+                Standing { identifier: "part", parent: Some(0), status: None },
+                Standing { identifier: "a", parent: Some(1), status: Some(a) },
+                Standing { identifier: "b", parent: Some(0), status: Some(b) },
+                Standing { identifier: "empty", parent: None, status: None },
+            ];
+            let s = course_statuses(&items);
+            (s["unit"], s["part"], s["empty"])
+        };
+        assert_eq!(course(Completed, Passed), (Completed, Completed, NotAttempted));
+        assert_eq!(course(Completed, Failed), (Incomplete, Completed, NotAttempted), "failed is started, not done");
+        assert_eq!(course(NotAttempted, NotAttempted), (NotAttempted, NotAttempted, NotAttempted));
+        assert_eq!(course(Incomplete, NotAttempted), (Incomplete, Incomplete, NotAttempted));
     }
 
     #[test]
