@@ -342,6 +342,7 @@
     if (!p) fail('type', 'a numeric pattern is min[:]max');
     var lo = bound(p[0]), hi = bound(p[1]);
     if (lo !== null && hi !== null && lo > hi) fail('type', 'the range minimum exceeds its maximum');
+    if (lo === null && hi === null) fail('type', 'a numeric range needs a minimum or a maximum');
   }
   function each(v, check) { v.split('[,]').forEach(check); }
   function checkResponse(kind, v, isPattern) {
@@ -380,7 +381,8 @@
         });
       case 'sequencing': return each(v, function (id) { checkUri(id, SHORT, 'sequencing identifier'); });
       case 'numeric':
-        if (isPattern) return range(v);
+        // A bare number means n[:]n (a tolerance; see numeric_pattern in responses.rs).
+        if (isPattern) return v.indexOf('[:]') < 0 && parseReal(v) !== null ? undefined : range(v);
         if (parseReal(v) === null) fail('type', 'numeric response is not a real number');
         return;
       case 'other': return checkLen(v, LONG, 'the value');

@@ -12,6 +12,7 @@ use crate::db::{progress_read, DbResult};
 use crate::i18n::Lang;
 use crate::app::courses::CatalogPage;
 use crate::app::views::{CourseView, ItemView};
+use crate::domain::prerequisites::{course_statuses, ItemStatus, Rule, Standing};
 use crate::tracking::event::Position;
 use crate::tracking::report::minutes;
 
@@ -76,6 +77,9 @@ pub struct WithProgress {
     #[serde(flatten)]
     pub item: ItemView,
     pub progress: ItemProgressView,
+    /// SCORM 1.2 prerequisites not met yet: the names of the lessons to finish first
+    /// (empty when the lesson is open).
+    pub locked_by: Vec<String>,
 }
 
 /// One learner's progress in one course; "not started" when there is no row.
@@ -111,15 +115,48 @@ pub async fn learner_progress(state: &AppState, user_id: i64, course_id: i64, it
         progress_read::item_rows_of(db, user_id, course_id).await?.into_iter().map(|r| (r.item_key.clone(), r)).collect();
     let items: Vec<WithProgress> = items
         .into_iter()
-        .map(|item| WithProgress { progress: ItemProgressView::new(rows.get(&item.identifier)), item })
+        .map(|item| WithProgress { progress: ItemProgressView::new(rows.get(&item.identifier)), item, locked_by: Vec::new() })
         .collect();
+    let mut items = items;
+    apply_prerequisites(&mut items);
     Ok(LearnerProgress { course: course_view(course_id, row.as_ref(), &items), items })
 }
 
 /// Pages of visitors who are not signed in show the lessons without progress.
 pub fn without_progress(course_id: i64, items: Vec<ItemView>) -> LearnerProgress {
-    let items: Vec<WithProgress> = items.into_iter().map(|item| WithProgress { progress: ItemProgressView::new(None), item }).collect();
+    let items: Vec<WithProgress> = items.into_iter().map(|item| WithProgress { progress: ItemProgressView::new(None), item, locked_by: Vec::new() }).collect();
     LearnerProgress { course: course_view(course_id, None, &items), items }
+}
+
+/// Fills `locked_by` from each lesson's prerequisites and the learner's statuses.
+fn apply_prerequisites(items: &mut [WithProgress]) {
+    if items.iter().all(|i| i.item.prerequisites.is_none()) {
+        return;
+    }
+    let index: HashMap<i64, usize> = items.iter().enumerate().map(|(n, i)| (i.item.id, n)).collect();
+    let standings: Vec<Standing> = items
+        .iter()
+        .map(|i| Standing {
+            identifier: &i.item.identifier,
+            parent: i.item.parent.and_then(|p| index.get(&p).copied()),
+            status: (i.item.kind != "folder").then_some(match i.progress.status.as_str() {
+                "completed" => ItemStatus::Completed,
+                "passed" => ItemStatus::Passed,
+                "failed" => ItemStatus::Failed,
+                "in_progress" => ItemStatus::Incomplete,
+                _ => ItemStatus::NotAttempted,
+            }),
+        })
+        .collect();
+    let status: HashMap<String, ItemStatus> = course_statuses(&standings).into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    let names: HashMap<String, String> = items.iter().map(|i| (i.item.identifier.clone(), i.item.name.clone())).collect();
+    let of = |id: &str| status.get(id).copied();
+    for i in items.iter_mut() {
+        let Some(rule) = i.item.prerequisites.as_deref().and_then(|r| Rule::parse(r).ok()) else { continue };
+        if !rule.holds(&of) {
+            i.locked_by = rule.waiting_for(&of).into_iter().map(|id| names.get(id).cloned().unwrap_or_else(|| id.to_string())).collect();
+        }
+    }
 }
 
 fn course_view(course_id: i64, row: Option<&CourseProgressRow>, items: &[WithProgress]) -> CourseProgressView {

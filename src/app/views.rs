@@ -87,6 +87,12 @@ pub struct ItemView {
     pub captions: Vec<CaptionView>,
     pub duration_seconds: Option<i64>,
     pub required: bool,
+    /// SCORM `isvisible="false"`: not listed, but played where navigation reaches it.
+    pub hidden: bool,
+    /// SCORM 1.2 `adlcp:prerequisites`, as kept by the importer (it parses and names
+    /// only items of the course).
+    #[serde(skip)]
+    pub prerequisites: Option<String>,
 }
 
 #[derive(serde::Deserialize)]
@@ -100,6 +106,7 @@ impl ItemView {
     /// Builds item views for one course; `rows` are in position order, so parents come first.
     pub fn list(course_id: i64, rows: Vec<ItemRow>, lang: Lang, token: &str) -> Vec<ItemView> {
         let mut depths: Vec<usize> = Vec::with_capacity(rows.len());
+        let mut hidden: Vec<bool> = Vec::with_capacity(rows.len());
         let mut ids: Vec<i64> = Vec::with_capacity(rows.len());
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
@@ -108,13 +115,18 @@ impl ItemView {
             depths.push(depth);
             ids.push(row.id);
             let parent = parent_index.and_then(|p| ids.get(p).copied());
-            out.push(ItemView::new(course_id, row, lang, parent, depth, token));
+            let mut view = ItemView::new(course_id, row, lang, parent, depth, token);
+            // What a hidden folder holds is hidden with it.
+            view.hidden |= parent_index.and_then(|p| hidden.get(p).copied()).unwrap_or(false);
+            hidden.push(view.hidden);
+            out.push(view);
         }
         out
     }
 
     pub fn new(course_id: i64, row: ItemRow, lang: Lang, parent: Option<i64>, depth: usize, token: &str) -> ItemView {
         let url = item_url(&row, token);
+        let runtime: serde_json::Value = serde_json::from_str(&row.runtime).unwrap_or_default();
         let captions: Vec<StoredCaption> = serde_json::from_str(&row.captions).unwrap_or_default();
         ItemView {
             id: row.id,
@@ -137,6 +149,8 @@ impl ItemView {
             depth,
             duration_seconds: row.duration_seconds,
             required: row.required != 0,
+            hidden: runtime["isvisible"] == false,
+            prerequisites: runtime["prerequisites"].as_str().map(str::to_owned),
         }
     }
 }

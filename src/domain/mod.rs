@@ -5,6 +5,7 @@ pub mod calendar;
 pub mod cmi5;
 pub mod lesson;
 pub mod package;
+pub mod prerequisites;
 pub mod quiz;
 pub mod roster;
 pub mod url_path;

@@ -12,6 +12,7 @@ use super::outline::{flatten, folder, playable_count, Node};
 use super::scorm_runtime::item_runtime;
 use super::source::View;
 use super::xml::Element;
+use crate::domain::prerequisites::Rule;
 use super::{ItemKind, PackageFormat, ParsedItem, ParsedPackage, Problem};
 
 struct Resource<'a> {
@@ -56,6 +57,7 @@ pub(super) fn parse(
     };
     cx.check_listed_files();
     let mut items = flatten(nodes);
+    review_prerequisites(&mut items, format, &mut cx.warnings);
     let collection = manifest.child("sequencingCollection").map(Element::to_json);
     if format == PackageFormat::Scorm2004 {
         sequencing::review(&mut items, collection.as_ref(), &mut cx.warnings);
@@ -199,10 +201,12 @@ impl<'a> Cx<'a> {
             .filter_map(|c| self.item(c))
             .collect();
         let Some(rid) = el.attr_nonempty("identifierref") else {
-            return Some(Node {
-                item: folder(id, &title),
-                children,
-            });
+            let mut item = folder(id, &title);
+            // A hidden aggregation hides what is in it (see `ItemView::list`).
+            if el.attr_nonempty("isvisible") == Some("false") {
+                item.runtime["isvisible"] = json!(false);
+            }
+            return Some(Node { item, children });
         };
         let Some(resource) = self.resources.get(rid) else {
             self.warnings.push(Problem::at(
@@ -312,6 +316,36 @@ impl<'a> Cx<'a> {
             }
         }
         self.errors.append(&mut problems);
+    }
+}
+
+/// Keeps the `adlcp:prerequisites` a learner can be held to: a SCORM 1.2 rule that parses
+/// and names only items of the organization. Any other is dropped with a warning, so no
+/// lesson is locked by a rule that can never hold (2004 has no such element).
+fn review_prerequisites(items: &mut [ParsedItem], format: PackageFormat, warnings: &mut Vec<Problem>) {
+    let known: HashSet<String> = items.iter().map(|i| i.identifier.clone()).collect();
+    for item in items.iter_mut() {
+        let Some(text) = item.runtime.get("prerequisites").and_then(Value::as_str).map(str::to_owned) else { continue };
+        let problem = if format != PackageFormat::Scorm12 {
+            Some("adlcp:prerequisites is SCORM 1.2 only".to_string())
+        } else {
+            match Rule::parse(&text) {
+                Err(e) => Some(format!("it does not parse: {e}")),
+                Ok(rule) => {
+                    let unknown: Vec<&str> = rule.identifiers().into_iter().filter(|id| !known.contains(*id)).collect();
+                    (!unknown.is_empty()).then(|| format!("it names items that are not in the organization: {}", unknown.join(", ")))
+                }
+            }
+        };
+        if let Some(problem) = problem {
+            warnings.push(Problem::new(
+                IMS_MANIFEST,
+                format!("item `{}`: prerequisites \"{text}\" are ignored, the lesson is not locked: {problem}", item.identifier),
+            ));
+            if let Some(rt) = item.runtime.as_object_mut() {
+                rt.remove("prerequisites");
+            }
+        }
     }
 }
 

@@ -45,6 +45,10 @@ pub(super) fn review(items: &mut [ParsedItem], collection: Option<&Value>, warni
                 item.runtime["attemptLimit"] = Value::from(n);
             }
         }
+        let objectives = declared_objectives(&layers);
+        if !objectives.is_empty() {
+            item.runtime["objectives"] = Value::Array(objectives);
+        }
         let mut unsupported = Vec::new();
         for layer in &layers {
             unsupported_in(layer, &mut unsupported);
@@ -60,6 +64,26 @@ pub(super) fn review(items: &mut [ParsedItem], collection: Option<&Value>, warni
             ));
         }
     }
+}
+
+/// The objectives the SCO finds in `cmi.objectives` at launch, as `{"id", "primary"}`:
+/// the primary objective and the others of the nearest layer that has `<objectives>`,
+/// in manifest order, those without an `objectiveID` (allowed for the primary one) and
+/// repeats left out.
+fn declared_objectives(layers: &[&Value]) -> Vec<Value> {
+    let Some(objectives) = layers.iter().find_map(|l| children(l, "objectives").next()) else { return Vec::new() };
+    let mut out: Vec<Value> = Vec::new();
+    for o in objectives["children"].as_array().into_iter().flatten() {
+        let primary = o["element"] == "primaryObjective";
+        if !primary && o["element"] != "objective" {
+            continue;
+        }
+        let Some(id) = attr(o, "objectiveID").map(str::trim).filter(|id| !id.is_empty()) else { continue };
+        if out.iter().all(|seen| seen["id"] != id) {
+            out.push(serde_json::json!({"id": id, "primary": primary}));
+        }
+    }
+    out
 }
 
 /// The elements of one `<sequencing>` beyond control modes, attempt limits, the primary
@@ -130,8 +154,30 @@ mod tests {
         assert_eq!(items[0].runtime["attemptLimit"], 2);
         assert_eq!(warnings.len(), 1);
         assert!(warnings[0].message.contains("item `i`") && warnings[0].message.contains("preConditionRule (disabled)"), "{}", warnings[0]);
+        assert!(items[0].runtime.get("objectives").is_none(), "no objectives declared");
         let modes = control_mode(Some(&el("sequencing", json!({}), vec![el("controlMode", json!({"choice": "false", "flow": "true"}), vec![])])), None);
         assert_eq!(modes, json!({"choice": false, "flow": true, "forwardOnly": false}));
         assert_eq!(control_mode(None, None), json!({"choice": true, "flow": false, "forwardOnly": false}));
+    }
+
+    #[test]
+    fn objectives_come_from_the_item_or_its_collection_entry() {
+        let objective = |element: &str, id: Option<&str>| el(element, id.map_or(json!({}), |id| json!({"objectiveID": id})), vec![]);
+        let collection = el("sequencingCollection", json!({}), vec![el("sequencing", json!({"ID": "shared"}), vec![
+            el("objectives", json!({}), vec![objective("primaryObjective", Some("p")), objective("objective", Some("o1")), objective("objective", Some("o1"))]),
+        ])]);
+        let item_with = |seq: Value| {
+            let mut item = super::super::outline::folder("i", "I");
+            item.kind = ItemKind::Sco;
+            item.runtime = json!({"sequencing": seq});
+            item
+        };
+        let own = el("sequencing", json!({"IDRef": "shared"}), vec![
+            el("objectives", json!({}), vec![objective("primaryObjective", None), objective("objective", Some("mine"))]),
+        ]);
+        let mut items = vec![item_with(el("sequencing", json!({"IDRef": "shared"}), vec![])), item_with(own)];
+        review(&mut items, Some(&collection), &mut Vec::new());
+        assert_eq!(items[0].runtime["objectives"], json!([{"id": "p", "primary": true}, {"id": "o1", "primary": false}]), "from the collection, repeats once");
+        assert_eq!(items[1].runtime["objectives"], json!([{"id": "mine", "primary": false}]), "the item's own override; a primary without id is left out");
     }
 }

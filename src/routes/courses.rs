@@ -93,7 +93,8 @@ pub async fn show_lesson(
         .map(|i| Entry { id: i.item.id, folder: i.item.kind == "folder", done: lesson::is_done(&i.progress.status) })
         .collect();
     let place = lesson::place(&entries, item_id, nav.forward_only, nav.choice).ok_or(AppError::NotFound("lesson"))?;
-    let (index, locked) = (place.index, place.locked);
+    // Forced order (SCORM 2004 without choice) or unmet SCORM 1.2 prerequisites.
+    let (index, locked) = (place.index, place.locked || !items[place.index].locked_by.is_empty());
     let prev = place.prev.map(|p| items[p].item.page_url.clone());
     let next = place.next.map(|n| items[n].item.page_url.clone());
     let item = items.remove(index);

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::sync::Mutex;
 
-use super::cmi::{self, CmiState, Completion, Launch, Limits, Success, TimeLimitAction, Version};
+use super::cmi::{self, CmiState, Completion, Launch, Limits, ObjectiveSeed, Success, TimeLimitAction, Version};
 use crate::tracking::event::{Event, EventKind, Payload, Position, Reported};
 use crate::tracking::meta::ItemMeta;
 use crate::tracking::{TrackError, Tracker};
@@ -97,7 +97,13 @@ impl Tracker {
                     }
                     (row.attempt + 1, 1, cmi::new_attempt(version, &launch_settings(user, item, version)))
                 } else {
-                    (row.attempt, row.session + 1, cmi::resume(version, &previous))
+                    let mut state = cmi::resume(version, &previous);
+                    // An attempt begun before its objectives were known (an older import)
+                    // gets them now; what the SCO stored for them stays.
+                    if version == Version::Scorm2004 {
+                        cmi::seed_objectives(&mut state, &initial_objectives(&item.runtime));
+                    }
+                    (row.attempt, row.session + 1, state)
                 }
             }
             None => (1, 1, cmi::new_attempt(version, &launch_settings(user, item, version))),
@@ -273,8 +279,25 @@ fn launch_settings(user: &SessionUser, item: &courses::ItemRow, version: Version
         completion_threshold: if by_measure { num(&threshold["minProgressMeasure"]) } else { None },
         max_time_allowed: max_time,
         time_limit_action: rt["timeLimitAction"].as_str().and_then(TimeLimitAction::parse),
+        objectives: initial_objectives(&item.runtime),
         ..Launch::default()
     }
+}
+
+/// The objectives a SCO starts with: those the manifest declares for its item (resolved at
+/// import into the runtime's `objectives`, its own or its sequencingCollection entry's),
+/// with unknown statuses. This is where the states of mapped global objectives
+/// (`mapInfo` read maps) come in once the sequencer keeps them: a seed's known statuses
+/// are written over the stored ones by `cmi::seed_objectives`.
+fn initial_objectives(runtime: &str) -> Vec<ObjectiveSeed> {
+    let rt: Value = serde_json::from_str(runtime).unwrap_or(Value::Null);
+    rt["objectives"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|o| o["id"].as_str())
+        .map(ObjectiveSeed::declared)
+        .collect()
 }
 
 impl Tracker {

@@ -23,6 +23,7 @@ mod renditions;
 mod scorm_api;
 mod scorm_browser;
 mod scorm_isolation;
+mod scorm_objectives;
 mod security;
 mod security_browser;
 mod stats;

@@ -204,3 +204,92 @@ async fn control_modes_force_the_order_and_forbid_going_back() {
     // forwardOnly: no way back to the first lesson from the pager.
     assert!(!second.contains(&format!("class=\"button secondary\" href=\"{}\"", page(0))), "no previous link");
 }
+
+/// A SCORM 1.2 package: `b` requires `a`; `extra` is hidden (isvisible="false") between
+/// them; `c` has a rule that does not parse; `d` needs `b` done or `a` passed, and `c`
+/// not failed; the folder `hf` is hidden with its page.
+fn prerequisites_zip() -> Vec<u8> {
+    let manifest = r#"<?xml version="1.0"?>
+<manifest identifier="m12" version="1" xmlns="http://www.imsproject.org/xsd/imscp_rootv1p1p2" xmlns:adlcp="http://www.adlnet.org/xsd/adlcp_rootv1p2">
+  <metadata><schema>ADL SCORM</schema><schemaversion>1.2</schemaversion></metadata>
+  <organizations default="o"><organization identifier="o"><title>Prerequisites</title>
+    <item identifier="a" identifierref="r1"><title>Lesson Alpha</title></item>
+    <item identifier="extra" identifierref="r3" isvisible="false"><title>Hidden Extra</title></item>
+    <item identifier="b" identifierref="r2"><title>Lesson Beta</title><adlcp:prerequisites type="aicc_script">a</adlcp:prerequisites></item>
+    <item identifier="c" identifierref="r2"><title>Lesson Gamma</title><adlcp:prerequisites type="aicc_script">a &amp;</adlcp:prerequisites></item>
+    <item identifier="d" identifierref="r2"><title>Lesson Delta</title><adlcp:prerequisites type="aicc_script">1*{b, a=passed} &amp; ~c=failed</adlcp:prerequisites></item>
+    <item identifier="hf" isvisible="false"><title>Hidden Folder</title><item identifier="inner" identifierref="r3"><title>Inner Page</title></item></item>
+  </organization></organizations>
+  <resources>
+    <resource identifier="r1" type="webcontent" adlcp:scormtype="sco" href="a.html"><file href="a.html"/></resource>
+    <resource identifier="r2" type="webcontent" adlcp:scormtype="sco" href="b.html"><file href="b.html"/></resource>
+    <resource identifier="r3" type="webcontent" adlcp:scormtype="asset" href="extra.html"><file href="extra.html"/></resource>
+  </resources>
+</manifest>"#;
+    crate::security::zip_of(&[
+        ("imsmanifest.xml".into(), manifest.as_bytes().to_vec()),
+        ("a.html".into(), b"<p>a</p>".to_vec()),
+        ("b.html".into(), b"<p>b</p>".to_vec()),
+        ("extra.html".into(), b"<p>extra</p>".to_vec()),
+    ])
+}
+
+#[tokio::test]
+async fn scorm12_prerequisites_lock_a_lesson_and_hidden_items_are_not_listed() {
+    let app = spawn_app_with(Options { import_demo: false }).await;
+    let (course, report) = crate::scorm_objectives::course_from_zip(&app, "prereq.zip", prerequisites_zip()).await;
+    let warnings = report["warnings"].to_string();
+    assert!(warnings.contains("item `c`") && warnings.contains("does not parse") && warnings.contains("expected an item identifier at the end"), "{report}");
+    assert!(!warnings.contains("item `b`") && !warnings.contains("item `d`"), "{report}");
+    let id = course.id;
+    let csrf = app.login("s1").await;
+    let url = |ident: &str| course.items.iter().find(|i| i["identifier"] == ident).unwrap()["page_url"].as_str().unwrap().to_string();
+    assert_eq!(course.items[1]["hidden"], true, "{:?}", course.items);
+
+    // The course page lists neither the hidden item nor a way into B without the lock.
+    let page = app.get(&format!("/courses/{id}")).await.text().await.unwrap();
+    assert!(page.contains("Lesson Alpha") && !page.contains("Hidden Extra"), "hidden item not listed");
+    assert!(!page.contains("Hidden Folder") && !page.contains("Inner Page"), "a hidden folder hides its pages");
+    let beta = page.split("Lesson Beta").nth(1).and_then(|r| r.split("</li>").next()).unwrap();
+    assert!(beta.contains("data-locked-by") && beta.contains("Lesson Alpha"), "B shows its lock: {beta}");
+    let gamma = page.split("Lesson Gamma").nth(1).and_then(|r| r.split("</li>").next()).unwrap();
+    assert!(!gamma.contains("data-locked-by"), "a rule that does not parse locks nothing: {gamma}");
+    let delta = page.split("Lesson Delta").nth(1).and_then(|r| r.split("</li>").next()).unwrap();
+    assert!(delta.contains("data-locked-by") && delta.contains("Lesson Beta"), "{delta}");
+
+    // Opening B says which lesson comes first and launches nothing.
+    let res = app.get(&url("b")).await;
+    assert_eq!(res.status(), 200);
+    let b = res.text().await.unwrap();
+    assert!(b.contains("id=\"lesson-locked\"") && !b.contains("id=\"scorm-player\""), "locked: {b}");
+    let notice = b.split("id=\"lesson-locked\">").nth(1).and_then(|r| r.split("</p>").next()).unwrap();
+    assert!(notice.contains("Lesson Alpha"), "{notice}");
+
+    // The hidden item is not in A's table of contents, but the pager (flow) reaches it and it plays.
+    let a = app.get(&url("a")).await.text().await.unwrap();
+    let toc = a.split("<details class=\"toc\"").nth(1).and_then(|r| r.split("</details>").next()).unwrap();
+    assert!(!toc.contains("Hidden Extra") && toc.contains("Lesson Beta"), "{toc}");
+    assert!(a.contains(&format!("href=\"{}\"", url("extra"))), "next leads to the hidden item");
+    let extra = app.get(&url("extra")).await.text().await.unwrap();
+    assert!(extra.contains("scorm-asset") && !extra.contains("id=\"lesson-locked\""), "the hidden item plays");
+
+    // A completed: B opens.
+    let commit = a.split("data-commit-url=\"").nth(1).and_then(|r| r.split('"').next()).unwrap().to_string();
+    let res = app.client.post(app.url(&commit)).header("x-csrf-token", &csrf)
+        .json(&json!({"final": true, "values": [["cmi.core.lesson_status", "completed"]]})).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let mut b = String::new();
+    for _ in 0..50 {
+        b = app.get(&url("b")).await.text().await.unwrap();
+        if b.contains("id=\"scorm-player\"") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(b.contains("id=\"scorm-player\"") && !b.contains("id=\"lesson-locked\""), "unlocked once A is completed");
+    let page = app.get(&format!("/courses/{id}")).await.text().await.unwrap();
+    let beta = page.split("Lesson Beta").nth(1).and_then(|r| r.split("</li>").next()).unwrap();
+    assert!(!beta.contains("data-locked-by"), "{beta}");
+    let delta = page.split("Lesson Delta").nth(1).and_then(|r| r.split("</li>").next()).unwrap();
+    assert!(delta.contains("data-locked-by"), "D needs B done or A passed; A is only completed: {delta}");
+}

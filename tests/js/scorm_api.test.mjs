@@ -12,9 +12,12 @@ const CMI_JS = read('../../static/scorm-cmi.js');
 const BRIDGE_JS = read('../../static/scorm-bridge.js');
 // The shared cases live beside the Rust tests; the module sits at
 // src/scorm/cmi in the server and at src/cmi in the scratch crate.
-const PARITY = ['../../src/scorm/cmi/tests/parity.json']
+const caseFile = (name) => [`../../src/scorm/cmi/tests/${name}`]
   .map((rel) => new URL(rel, import.meta.url))
   .find((url) => existsSync(url));
+const PARITY = caseFile('parity.json');
+// Every SCORM 2004 4th edition element with the RTE's error codes (same format).
+const RTE2004 = caseFile('rte2004.json');
 
 const PLAYER = 'https://app.test';
 const CONTENT = 'https://content.test';
@@ -247,9 +250,9 @@ test('pagehide hands over unsent values', () => {
   assert.equal(w.posted.at(-1).msg.reason, 'autosave');
 });
 
-test('parity cases shared with the Rust validator', () => {
-  assert.ok(PARITY, 'parity.json not found');
-  const doc = JSON.parse(readFileSync(PARITY, 'utf8'));
+// Runs a case file as src/scorm/cmi/tests/parity.rs does; returns how many cases ran.
+function runCases(url) {
+  const doc = JSON.parse(readFileSync(url, 'utf8'));
   let ran = 0;
   for (const group of doc.groups) {
     const fresh = () => {
@@ -258,11 +261,15 @@ test('parity cases shared with the Rust validator', () => {
       call('Initialize')('');
       return { call, err: () => Number(call('GetLastError')()) };
     };
-    for (const [element, value, code] of group.set) {
+    for (const [element, value, code, readback, why] of group.set) {
       const { call, err } = fresh();
       const ok = call('SetValue')(element, value);
-      assert.equal(err(), code, `${group.version} SetValue(${element}, ${JSON.stringify(value).slice(0, 40)})`);
+      assert.equal(err(), code, `${group.version} SetValue(${element}, ${JSON.stringify(value).slice(0, 40)}) ${why || ''}`);
       assert.equal(ok, code === 0 ? 'true' : 'false');
+      if (typeof readback === 'string') {
+        assert.equal(call('GetValue')(element), readback, `GetValue(${element}) after SetValue`);
+        assert.equal(err(), 0);
+      }
       ran++;
     }
     const { call, err } = fresh();
@@ -278,5 +285,15 @@ test('parity cases shared with the Rust validator', () => {
       ran++;
     }
   }
-  assert.ok(ran > 100);
+  return ran;
+}
+
+test('parity cases shared with the Rust validator', () => {
+  assert.ok(PARITY, 'parity.json not found');
+  assert.ok(runCases(PARITY) > 100);
+});
+
+test('every SCORM 2004 element with the RTE error codes, as the Rust engine answers', () => {
+  assert.ok(RTE2004, 'rte2004.json not found');
+  assert.ok(runCases(RTE2004) > 250);
 });

@@ -97,3 +97,41 @@ fn absent_launch_file_and_href_are_errors_with_lines() {
             && errs[1].line == Some(8)
     );
 }
+
+#[test]
+fn prerequisites_that_cannot_hold_are_dropped_with_a_warning() {
+    let m12 = |rule: &str| {
+        format!(
+            r#"<?xml version="1.0"?>
+<manifest identifier="m" xmlns="http://www.imsproject.org/xsd/imscp_rootv1p1p2" xmlns:adlcp="http://www.adlnet.org/xsd/adlcp_rootv1p2">
+  <metadata><schema>ADL SCORM</schema><schemaversion>1.2</schemaversion></metadata>
+  <organizations><organization identifier="o"><title>T</title>
+    <item identifier="unit"><title>Unit</title><item identifier="a" identifierref="r"><title>A</title></item></item>
+    <item identifier="b" identifierref="r"><title>B</title><adlcp:prerequisites type="aicc_script">{rule}</adlcp:prerequisites></item>
+  </organization></organizations>
+  <resources><resource identifier="r" type="webcontent" adlcp:scormtype="sco" href="a.html"/></resources>
+</manifest>"#
+        )
+    };
+    let parse = |m: String| inspect_files(&[("imsmanifest.xml", m.as_bytes()), ("a.html", b"x")]).unwrap_or_else(|e| panic!("{}", show(&e)));
+    let kept = parse(m12("unit &amp; ~a=failed"));
+    assert!(kept.warnings.is_empty(), "{}", show(&kept.warnings));
+    assert_eq!(kept.items[2].runtime["prerequisites"], "unit & ~a=failed", "folders and lessons may be named");
+    let unknown = parse(m12("a | gone"));
+    assert!(unknown.items[2].runtime.get("prerequisites").is_none());
+    assert!(unknown.warnings[0].message.contains("item `b`") && unknown.warnings[0].message.contains("not in the organization: gone"), "{}", show(&unknown.warnings));
+    let broken = parse(m12("(a"));
+    assert!(broken.items[2].runtime.get("prerequisites").is_none());
+    assert!(broken.warnings[0].message.contains("does not parse: expected `)` at the end"), "{}", show(&broken.warnings));
+    // 2004 has no prerequisites element: a package that carries one is told so.
+    let m2004 = manifest(
+        r#"<organizations><organization identifier="o"><title>T</title>
+             <item identifier="a" identifierref="r" isvisible="false"><title>A</title><adlcp:prerequisites type="aicc_script">a</adlcp:prerequisites></item>
+           </organization></organizations>"#,
+        r#"<resource identifier="r" type="webcontent" adlcp:scormType="sco" href="a.html"/>"#,
+    );
+    let p = inspect_files(&[("imsmanifest.xml", m2004.as_bytes()), ("course/units/a.html", b"x")]).unwrap_or_else(|e| panic!("{}", show(&e)));
+    assert!(p.items[0].runtime.get("prerequisites").is_none());
+    assert_eq!(p.items[0].runtime["isvisible"], false, "2004 hidden items are marked like 1.2 ones");
+    assert!(p.warnings.iter().any(|w| w.message.contains("SCORM 1.2 only")), "{}", show(&p.warnings));
+}

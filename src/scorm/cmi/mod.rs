@@ -9,6 +9,7 @@ mod engine;
 mod error;
 mod model12;
 mod model2004;
+mod objectives;
 mod outcome;
 mod path;
 mod responses;
@@ -25,6 +26,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 pub use error::{error_string, CmiError};
+pub use objectives::{seed_objectives, ObjectiveSeed};
 pub use outcome::{outcome, Completion, Outcome, Success};
 pub use session::{
     add_session_time, new_attempt, resume, terminate, Launch, Mode, TimeLimitAction,

@@ -31,7 +31,7 @@ pub(super) fn check_pattern(kind: &str, value: &str) -> Result<(), Bad> {
         "matching" => pairs(value, false),
         "performance" => steps(delimiters(value, &["order_matters"])?),
         "sequencing" => identifier_list(value),
-        "numeric" => numeric_range(value),
+        "numeric" => numeric_pattern(value),
         "other" => check_len(value, LONG, "pattern"),
         _ => Err(Bad::ty(format!("unknown interaction type \"{kind}\""))),
     }
@@ -173,6 +173,17 @@ fn steps(value: &str) -> Result<(), Bad> {
     })
 }
 
+/// A numeric interaction's pattern: `min[:]max`, or a bare real number `n`, which
+/// means `n[:]n`. The bare form is outside RTE 4.2.9.1, but content written for
+/// SCORM Cloud sends it (Rustici's own "Run-time advanced calls" example does) and
+/// it can mean nothing else; anything else still has to be a range.
+fn numeric_pattern(value: &str) -> Result<(), Bad> {
+    if !value.contains("[:]") && parse_real(value).is_some() {
+        return Ok(());
+    }
+    numeric_range(value)
+}
+
 /// `min[:]max` with either bound optional and `min <= max` (numeric pattern).
 fn numeric_range(value: &str) -> Result<(), Bad> {
     let (min, max) =
@@ -187,6 +198,9 @@ fn numeric_range(value: &str) -> Result<(), Bad> {
     };
     match (bound(min)?, bound(max)?) {
         (Some(lo), Some(hi)) if lo > hi => Err(Bad::ty("the range minimum exceeds its maximum")),
+        // Either bound may be left out, but not both: `[:]` would make every
+        // answer correct, which no author means.
+        (None, None) => Err(Bad::ty("a numeric range needs a minimum or a maximum")),
         _ => Ok(()),
     }
 }

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::objectives::{seed_objectives, ObjectiveSeed};
 use super::outcome::{completion_2004, lesson_status_12, success_2004};
 use super::time::{format_timeinterval, format_timespan, parse_timeinterval, parse_timespan};
 use super::{CmiState, Version};
@@ -77,6 +78,9 @@ pub struct Launch {
     /// Whether the attempt counts for credit.
     pub credit: bool,
     pub mode: Mode,
+    /// 2004: the objectives `cmi.objectives` starts with (the manifest's, in order;
+    /// ignored for 1.2, whose manifest declares none).
+    pub objectives: Vec<ObjectiveSeed>,
 }
 
 impl Default for Launch {
@@ -91,6 +95,7 @@ impl Default for Launch {
             time_limit_action: None,
             credit: true,
             mode: Mode::Normal,
+            objectives: Vec::new(),
         }
     }
 }
@@ -148,6 +153,7 @@ pub fn new_attempt(version: Version, launch: &Launch) -> CmiState {
             if let Some(a) = launch.time_limit_action {
                 put("cmi.time_limit_action", a.as_str().into());
             }
+            seed_objectives(&mut s, &launch.objectives);
         }
     }
     s

@@ -18,6 +18,7 @@ fn launch() -> Launch {
         time_limit_action: Some(TimeLimitAction::ExitMessage),
         credit: true,
         mode: Mode::Normal,
+        objectives: Vec::new(),
     }
 }
 
@@ -407,4 +408,32 @@ fn state_round_trips_as_json() {
     let o = serde_json::to_value(outcome(V12, &s)).unwrap();
     assert_eq!(o["completion"], "not_attempted");
     assert_eq!(set(V12, &mut s, "cmi.objectives.1.id", "o2"), 0);
+}
+
+#[test]
+fn declared_objectives_are_there_at_launch_and_resume_keeps_what_the_sco_stored() {
+    use super::super::{seed_objectives, ObjectiveSeed};
+    let seeds = vec![ObjectiveSeed::declared("obj_etiquette"), ObjectiveSeed::declared("obj_handicapping"), ObjectiveSeed::declared("bad id")];
+    let mut s = new_attempt(V2004, &Launch { objectives: seeds.clone(), ..Launch::default() });
+    assert_eq!(get(V2004, &s, "cmi.objectives._count"), "2", "an invalid id is skipped");
+    assert_eq!(get(V2004, &s, "cmi.objectives.1.id"), "obj_handicapping");
+    assert_eq!(get(V2004, &s, "cmi.objectives.0.success_status"), "unknown");
+    assert_eq!(get(V2004, &s, "cmi.objectives.0.completion_status"), "unknown");
+    assert_eq!(get_code(V2004, &s, "cmi.objectives.0.score.scaled"), 403);
+    set_all(V2004, &mut s, &[("cmi.objectives.1.success_status", "passed"), ("cmi.objectives.1.score.scaled", "0.9"), ("cmi.objectives.2.id", "sco_own"), ("cmi.exit", "suspend")]);
+    let mut next = resume(V2004, &s);
+    seed_objectives(&mut next, &seeds);
+    assert_eq!(get(V2004, &next, "cmi.objectives._count"), "3", "nothing is added twice");
+    assert_eq!(get(V2004, &next, "cmi.objectives.1.success_status"), "passed");
+    assert_eq!(get(V2004, &next, "cmi.objectives.1.score.scaled"), "0.9");
+    // A known state (a mapped global objective) is written over the stored one; an
+    // out-of-range score is not.
+    let known = ObjectiveSeed { success: Some(Success::Failed), score_scaled: Some(3.0), ..ObjectiveSeed::declared("obj_handicapping") };
+    seed_objectives(&mut next, &[known, ObjectiveSeed::declared("new_one")]);
+    assert_eq!(get(V2004, &next, "cmi.objectives.1.success_status"), "failed");
+    assert_eq!(get(V2004, &next, "cmi.objectives.1.score.scaled"), "0.9");
+    assert_eq!(get(V2004, &next, "cmi.objectives.3.id"), "new_one");
+    // 1.2 manifests declare no objectives; a 1.2 launch ignores any given.
+    let s12 = new_attempt(V12, &Launch { objectives: seeds, ..Launch::default() });
+    assert_eq!(get(V12, &s12, "cmi.objectives._count"), "0");
 }
