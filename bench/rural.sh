@@ -23,7 +23,8 @@
 #          the middle and the time until it plays again;
 #        - at 256 kbit/s the adaptive player must play audio-only or 240p: if "auto" showed
 #          anything taller, the run is repeated with the 流畅 (240p) choice remembered, and
-#          the output says so;
+#          the output says so (row "auto" is then the first run); a row "audio" is a run
+#          with 仅音频 (audio only) chosen, for comparison;
 #        - the demo course's HTML lesson page ("field-guide" of rice-growing), cold and warm.
 #   4. Prints a table, the targets, and as its last line
 #      `rural: 1mbit first_frame_ms=N stalls_60s=N seek_ms=N; 256kbit first_frame_ms=N stalls_60s=N; lesson_ms=N`
@@ -162,7 +163,8 @@ prepare() { # name env...: prints nothing; leaves $BENCH_DIR/data-<name>-<key> w
     local jobs
     jobs=$(curl -sf -H "Authorization: Bearer $token" "http://127.0.0.1:$port/api/v1/courses/$course/renditions")
     local now
-    now=$(printf '%s' "$jobs" | json '" ".join("%s:%s%%" % (v["state"], v["percent"]) for v in d["videos"])')
+    # The state and percent in steps of 10, so the log shows progress without a line every 5 s.
+    now=$(printf '%s' "$jobs" | json '" ".join("%s:%s%%" % (v["state"], v["percent"] // 10 * 10) for v in d["videos"])')
     if [ "$now" != "$state" ]; then echo "   $(date +%H:%M:%S) renditions: $now"; state=$now; fi
     case $now in
       done:*|failed:*|unavailable:*) break ;;
@@ -255,6 +257,12 @@ for link in $LINKS; do
     fi
     R[$link/$side]=$res
     echo "     $res" | cut -c1-400
+    if [ $side = adaptive ] && [ $link = 256kbit ]; then
+      # What a learner who picks 仅音频 gets (for comparison; not in the last line).
+      echo "   $(date +%H:%M:%S) adaptive video with 仅音频 (audio only) chosen"
+      R[$link/audio]=$(player "$link-audio" --url "$base$VIDEO_PAGE" --seconds "$PLAY_SECONDS" --quality audio)
+      echo "     ${R[$link/audio]}" | cut -c1-400
+    fi
     if [ $link = 1mbit ]; then
       echo "   $(date +%H:%M:%S) $side HTML lesson ($base$HTML_PAGE)"
       R[$link/$side/page]=$(player "$link-$side-page" --url "$base$HTML_PAGE" --mode page)
@@ -272,8 +280,9 @@ echo
 echo "== results (PLAY_SECONDS=$PLAY_SECONDS; load average now $(cut -d' ' -f1-3 /proc/loadavg))"
 printf '%-10s %-9s %15s %11s %11s %9s %9s  %s\n' link player first_frame_ms stalls_60s stalled_ms played_s seek_ms "what played"
 for link in $LINKS; do
-  for side in adaptive original; do
-    res=${R[$link/$side]:-'{}'}
+  for side in auto adaptive audio original; do
+    [ -n "${R[$link/$side]:-}" ] || continue
+    res=${R[$link/$side]}
     what=$(printf '%s' "$res" | python3 -c "
 import json,sys
 d=json.load(sys.stdin)
