@@ -153,7 +153,8 @@ def requests(d, limit=60):
         elif m['method'] == 'Network.loadingFinished' and rid in reqs:
             reqs[rid]['end'] = p['timestamp'] * 1000
             reqs[rid]['bytes'] = p.get('encodedDataLength')
-    zero = zero or 0
+    if zero is None:  # a later batch: times from its first request
+        zero = min((r['start'] for r in reqs.values()), default=0)
     rel = lambda v: None if v is None else round(v - zero)
     return [[r['url'], rel(r['start']), rel(r.get('headers')), rel(r.get('end')), r.get('bytes'), r.get('status')]
             for r in (reqs[i] for i in order[:limit])]
@@ -173,7 +174,8 @@ def measure_page(d, url):
         resources = d.js("return performance.getEntriesByType('resource').map(function (e) { return e.transferSize; });")
         out[label] = {'load_ms': nav['load'], 'dcl_ms': nav['dcl'], 'html_bytes': nav['bytes'],
                       'bytes': nav['bytes'] + sum(resources), 'requests': 1 + len(resources)}
-    return {'load_ms': out['cold']['load_ms'], 'cold': out['cold'], 'warm': out['warm']}
+    return {'load_ms': out['cold']['load_ms'], 'cold': out['cold'], 'warm': out['warm'],
+            'cold_requests': out['cold_requests'], 'warm_requests': out['warm_requests']}
 
 
 def measure_video(d, url, seconds, seek, first_frame_timeout=60):
@@ -229,7 +231,8 @@ def measure_video(d, url, seconds, seek, first_frame_timeout=60):
         s = state['seek']
         done = s.get('moving') or (s.get('advancing') if state['videoHeight'] == 0 else None)
         result.update(seek_to_s=round(target, 1), seek_ms=(done - s['start']) if done else None,
-                      seeked_ms=(s['seeked'] - s['start']) if s.get('seeked') else None)
+                      seeked_ms=(s['seeked'] - s['start']) if s.get('seeked') else None,
+                      seek_requests=[r for r in requests(d, limit=400) if r[0] != 'static/favicon.svg'][-8:])
         if not done:
             result['seek_error'] = 'did not play again within 60 s'
     return result

@@ -62,7 +62,9 @@
   function play(value, keepPosition) {
     var source = sourceFor(value);
     var at = video.currentTime, wasPlaying = !video.paused;
-    video.src = source.url;
+    // The page's own <source> already loads the master playlist where HLS plays natively:
+    // setting the same URL again would restart that load and lose its round trips.
+    if (!(nativeHls && source.url === hls && video.currentSrc && !video.getAttribute('src'))) video.src = source.url;
     video.dataset.quality = value;
     if (now) now.textContent = source.label;
     if (keepPosition && at > 0) {
