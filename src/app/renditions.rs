@@ -206,12 +206,24 @@ pub struct QualityChoice {
     pub bandwidth: u64,
 }
 
+#[derive(Debug, Clone, Serialize)]
+pub struct ThumbnailStrip {
+    pub url: String,
+    pub width: u32,
+    pub height: u32,
+    pub columns: u32,
+    pub count: u32,
+    pub interval: f64,
+}
+
 /// The renditions of a video lesson as the player offers them.
 #[derive(Debug, Clone, Serialize)]
 pub struct VideoPlayer {
     /// The HLS master playlist, for browsers that play HLS themselves.
     pub hls: String,
     pub poster: Option<String>,
+    /// The strip of frames for seeking by picture, with its geometry.
+    pub thumbnails: Option<ThumbnailStrip>,
     pub choices: Vec<QualityChoice>,
     /// `choices` as JSON, for the page's script.
     pub choices_json: String,
@@ -239,5 +251,6 @@ pub async fn player_for(state: &AppState, item_id: i64) -> Result<Option<VideoPl
         .filter_map(|(key, v)| v.map(|v| QualityChoice { key, url: url(&v.file), height: v.height, bandwidth: v.bandwidth }))
         .collect();
     let choices_json = serde_json::to_string(&choices).expect("serialisable");
-    Ok(Some(VideoPlayer { hls: url(&made.master), poster: made.poster.as_deref().map(url), choices, choices_json }))
+    let thumbnails = made.thumbnails.as_ref().map(|t| ThumbnailStrip { url: url(&t.file), width: t.width, height: t.height, columns: t.columns, count: t.count, interval: t.interval });
+    Ok(Some(VideoPlayer { hls: url(&made.master), poster: made.poster.as_deref().map(url), thumbnails, choices, choices_json }))
 }
