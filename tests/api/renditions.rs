@@ -177,6 +177,15 @@ async fn a_video_gets_a_ladder_hls_and_a_poster_after_import_served_with_ranges(
     let other = app.url(&master_url).replacen("/content/1/", "/content/999/", 1);
     assert_ne!(app.client.get(other).send().await.unwrap().status(), 200);
 
+    // The admin sees what the renditions take in storage.
+    let admin_res = app.client.get(app.url("/admin")).bearer_auth(&token).header("accept-language", "en").send().await.unwrap();
+    let status = admin_res.status();
+    let admin_page = admin_res.text().await.unwrap();
+    assert_eq!(status, 200, "{}", &admin_page[..500.min(admin_page.len())]);
+    let storage = &admin_page[admin_page.find("id=\"storage\"").expect("a storage figure")..];
+    let renditions_count = courseware::db::blobs::totals(&app.db).await.unwrap().rendition_files;
+    assert!(renditions_count > 20 && storage.contains(&format!("video renditions: {renditions_count} files")), "{}", &storage[..300.min(storage.len())]);
+
     // Deleting the course and collecting garbage removes the renditions' blobs too.
     let blobs_before = courseware::db::blobs::all(&app.db).await.unwrap().len();
     courseware::db::courses::delete(&app.db, course).await.unwrap();
