@@ -274,6 +274,20 @@ fn scorm2004_4th_sequencing_is_kept() {
     );
     let coll = &p.metadata["sequencingCollection"]["children"][0];
     assert_eq!(coll["attributes"]["ID"], "content_seq_rules");
+    let tree: crate::scorm::sequencing::definition::ActivityDef =
+        serde_json::from_value(p.metadata["activityTree"].clone()).expect("the activity tree is stored");
+    assert!(tree.sequencing.control.flow && tree.sequencing.control.choice);
+    let etiquette = &tree.children[1];
+    assert_eq!(etiquette.id, "etuqiette_item");
+    assert!(!etiquette.sequencing.rollup.objective_satisfied, "from the collection entry");
+    assert_eq!(etiquette.progress_weight, 0.3);
+    let previous = &etiquette.sequencing.objectives[1];
+    assert_eq!(previous.id, "previous_sco_completed");
+    assert_eq!(previous.maps[0].target, "com.scorm.golfsamples.sequencing.forcedsequential.playing_completed");
+    assert!(previous.maps[0].read_completion && !previous.maps[0].write_completion);
+    let quiz = &tree.children[4];
+    assert_eq!(quiz.sequencing.pre_rules.len(), 2);
+    assert!(quiz.sequencing.rollup.objective_satisfied && quiz.sequencing.delivery.objective_set_by_content);
 }
 
 #[test]
