@@ -142,6 +142,8 @@ pub struct ActivityState {
     /// Available children (SN 4.2.1.4) after selection and randomization; `None` until an
     /// attempt chose them, which means all declared children in order.
     pub available_children: Option<Vec<usize>>,
+    /// The attempt number `available_children` were chosen for.
+    pub children_chosen_for: u32,
     /// Parallel to the activity's objectives (primary included).
     pub objectives: Vec<ObjectiveState>,
 }
