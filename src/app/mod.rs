@@ -14,6 +14,7 @@ pub mod progress_views;
 pub mod quizzes;
 pub mod roster;
 pub mod scorm;
+pub mod sequencing;
 pub mod stats;
 pub mod teach;
 pub mod views;

@@ -107,17 +107,31 @@ pub async fn navigation(state: &AppState, version_id: Option<i64>, format: &str)
     Ok(Navigation { choice: mode["choice"].as_bool().unwrap_or(true), forward_only: mode["forwardOnly"].as_bool().unwrap_or(false) })
 }
 
-/// Commits CMI values of the learner's SCO session; every value is validated again.
+/// A commit's reply, with the page a SCORM 2004 SCO's `adl.nav.request` leads to when it
+/// terminated with one.
+#[derive(Debug, Serialize)]
+pub struct Committed {
+    #[serde(flatten)]
+    pub reply: CommitReply,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_url: Option<String>,
+}
+
+/// Commits CMI values of the learner's SCO session; every value is validated again. In a
+/// sequenced course the values reach the tracking model too.
 #[tracing::instrument(skip_all, fields(item_id = item_id, session = session))]
-pub async fn commit(state: &AppState, user: &SessionUser, item_id: i64, session: i64, body: CommitBody) -> Result<CommitReply, AppError> {
+pub async fn commit(state: &AppState, user: &SessionUser, item_id: i64, session: i64, body: CommitBody) -> Result<Committed, AppError> {
     let limits = Limits { suspend_data_max: state.settings.suspend_data_max };
-    Ok(state.tracker.scorm_commit(user, item_id, session, body, &limits).await?)
+    let terminated = body.r#final;
+    let reply = state.tracker.scorm_commit(user, item_id, session, body, &limits).await?;
+    let next_url = super::sequencing::after_commit(state, user.id, item_id, terminated).await?;
+    Ok(Committed { reply, next_url })
 }
 
 /// [`commit`] for the bridge's beacon, which carries no session: `key` (handed out with the
 /// launch) allows committing to that one SCO session of that learner.
 #[tracing::instrument(skip_all, fields(user_id = user_id, item_id = item_id, session = session))]
-pub async fn keyed_commit(state: &AppState, user_id: i64, item_id: i64, session: i64, key: &str, body: CommitBody) -> Result<CommitReply, AppError> {
+pub async fn keyed_commit(state: &AppState, user_id: i64, item_id: i64, session: i64, key: &str, body: CommitBody) -> Result<Committed, AppError> {
     if !state.signer.verify_purpose(&commit_purpose(user_id, item_id, session), key) {
         return Err(AppError::Forbidden);
     }

@@ -159,6 +159,9 @@ pub struct State {
     pub globals: BTreeMap<String, ObjectiveState>,
     /// Seed of selection and randomization, so a learner's order is reproducible.
     pub seed: u64,
+    /// The caller's name for the last SCO session whose Terminate was carried out, so that
+    /// a repeated Terminate (the bridge's beacon and the player both send it) navigates once.
+    pub terminated_session: Option<String>,
 }
 
 impl State {
@@ -169,7 +172,7 @@ impl State {
             .iter()
             .map(|a| ActivityState { objectives: vec![ObjectiveState::default(); a.seq.objectives.len()], ..ActivityState::default() })
             .collect();
-        State { activities, current: None, suspended: None, globals: BTreeMap::new(), seed }
+        State { activities, current: None, suspended: None, globals: BTreeMap::new(), seed, terminated_session: None }
     }
 
     /// Whether a stored state fits `tree` (same number of activities and objectives).
