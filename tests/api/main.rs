@@ -20,6 +20,7 @@ mod scorm_api;
 mod scorm_browser;
 mod scorm_isolation;
 mod security;
+mod sequencing_api;
 mod sequencing_browser;
 mod security_browser;
 mod stats;

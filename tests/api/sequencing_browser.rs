@@ -29,7 +29,12 @@ function finish(completion, success, scaled, nav) {
 </script></body></html>"#;
 
 /// A package of SCOs `(identifier, sequencing XML)` under an organization with `org_seq`.
-fn package(name: &str, org_seq: &str, scos: &[(&str, &str)]) -> std::path::PathBuf {
+pub fn package(name: &str, org_seq: &str, scos: &[(&str, &str)]) -> std::path::PathBuf {
+    package_with(name, "", org_seq, scos)
+}
+
+/// [`package`] with attributes on the organization (`adlseq:objectivesGlobalToSystem`).
+pub fn package_with(name: &str, org_attrs: &str, org_seq: &str, scos: &[(&str, &str)]) -> std::path::PathBuf {
     let items: String = scos
         .iter()
         .map(|(id, seq)| format!(r#"<item identifier="{id}" identifierref="r_{id}"><title>{id}</title><imsss:sequencing>{seq}</imsss:sequencing></item>"#))
@@ -42,7 +47,7 @@ fn package(name: &str, org_seq: &str, scos: &[(&str, &str)]) -> std::path::PathB
         r#"<?xml version="1.0"?>
 <manifest identifier="{name}" version="1" xmlns="http://www.imsglobal.org/xsd/imscp_v1p1" xmlns:adlcp="http://www.adlnet.org/xsd/adlcp_v1p3" xmlns:imsss="http://www.imsglobal.org/xsd/imsss" xmlns:adlseq="http://www.adlnet.org/xsd/adlseq_v1p3">
 <metadata><schema>ADL SCORM</schema><schemaversion>2004 4th Edition</schemaversion></metadata>
-<organizations default="org"><organization identifier="org"><title>{name}</title>{items}<imsss:sequencing>{org_seq}</imsss:sequencing></organization></organizations>
+<organizations default="org"><organization identifier="org" {org_attrs}><title>{name}</title>{items}<imsss:sequencing>{org_seq}</imsss:sequencing></organization></organizations>
 <resources>{resources}</resources></manifest>"#
     );
     let dir = std::env::temp_dir().join(format!("seq-{}-{name}", std::process::id()));
