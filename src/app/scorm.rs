@@ -73,11 +73,8 @@ pub async fn player(state: &AppState, user: Option<&SessionUser>, lesson: Lesson
         "limits": {"suspend_data_max": state.settings.suspend_data_max},
         "beacon": format!("/scorm/commit/{}/{}/{}/{}", user.id, item.id, launch.session,
             state.signer.sign_purpose(&commit_purpose(user.id, item.id, launch.session))),
-    })
-    .to_string()
-    .replace('<', "\\u003c")
-    .replace('>', "\\u003e")
-    .replace('&', "\\u0026");
+    });
+    let launch_json = script_json(&launch_json);
     let wrapper_url = format!(
         "{origin}/scorm/wrapper?player={}",
         percent_encoding::utf8_percent_encode(app_origin, percent_encoding::NON_ALPHANUMERIC)
@@ -89,6 +86,25 @@ pub async fn player(state: &AppState, user: Option<&SessionUser>, lesson: Lesson
         wrapper_url,
         launch_json,
     }))
+}
+
+/// JSON for `<script type="application/json">`, with `<`, `>` and `&` escaped.
+fn script_json(v: &serde_json::Value) -> String {
+    v.to_string().replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026")
+}
+
+impl ScormPlayer {
+    /// Sets `adl.nav.request_valid.continue` and `.previous` (RTE 4.4.3) in the launch
+    /// state from the sequencer's answer; they are read-only to the SCO and not stored.
+    pub fn with_nav_validity(mut self, can_continue: bool, can_previous: bool) -> ScormPlayer {
+        let Ok(mut launch) = serde_json::from_str::<serde_json::Value>(&self.launch_json) else { return self };
+        if let Some(values) = launch["state"]["values"].as_object_mut() {
+            values.insert("adl.nav.request_valid.continue".into(), can_continue.to_string().into());
+            values.insert("adl.nav.request_valid.previous".into(), can_previous.to_string().into());
+            self.launch_json = script_json(&launch);
+        }
+        self
+    }
 }
 
 /// How a learner may move between lessons: the organization's SCORM 2004 control modes

@@ -18,9 +18,13 @@ use crate::scorm::sequencing::{ActivityTree, NavRequest, NavView, ObjectiveResul
 
 use super::AppState;
 
-/// Load, navigate and save of one learner's state are serialised (one process; several
-/// instances would need a row lock, as for SCO attempts).
-static LOCK: Mutex<()> = Mutex::const_new(());
+/// Load, navigate and save of one learner's state are serialised per learner by these
+/// stripes (one process; several instances would need a row lock, as for SCO attempts).
+static LOCKS: [Mutex<()>; 64] = [const { Mutex::const_new(()) }; 64];
+
+fn lock_for(user_id: i64) -> &'static Mutex<()> {
+    &LOCKS[user_id.rem_euclid(LOCKS.len() as i64) as usize]
+}
 
 /// A course version's activity tree with one learner's state.
 struct Loaded {
@@ -100,7 +104,7 @@ fn lesson_view(view: NavView, redirect: Option<String>, refused: Option<String>)
 /// choice the model allows; otherwise the page says why. `None`: not a sequenced course.
 #[tracing::instrument(skip_all, fields(user_id = user_id, version_id = version_id))]
 pub async fn enter(app: &AppState, user_id: i64, version_id: i64, identifier: &str) -> Result<Option<SequencedLesson>, AppError> {
-    let _guard = LOCK.lock().await;
+    let _guard = lock_for(user_id).lock().await;
     let Some(mut loaded) = load(app, user_id, version_id).await? else { return Ok(None) };
     let before = loaded.state.clone();
     let Some(target) = loaded.tree.find(identifier) else { return Ok(None) };
@@ -151,7 +155,7 @@ pub enum Navigated {
 /// A navigation request of the learner (button, table of contents) or of the SCO.
 #[tracing::instrument(skip_all, fields(user_id = user_id, version_id = version_id))]
 pub async fn navigate(app: &AppState, user_id: i64, version_id: i64, request: &NavRequest) -> Result<Navigated, AppError> {
-    let _guard = LOCK.lock().await;
+    let _guard = lock_for(user_id).lock().await;
     let Some(mut loaded) = load(app, user_id, version_id).await? else { return Err(AppError::NotFound("sequenced course")) };
     let before = loaded.state.clone();
     let outcome = Sequencer::new(&loaded.tree, &mut loaded.state).navigate(request);
@@ -170,7 +174,7 @@ pub async fn navigate(app: &AppState, user_id: i64, version_id: i64, request: &N
 pub async fn after_commit(app: &AppState, user_id: i64, item_id: i64, terminated: bool) -> Result<Option<String>, AppError> {
     let item = courses::item(&app.db, item_id).await?;
     let course_id = courses::course_of_version(&app.db, item.version_id).await?.id;
-    let _guard = LOCK.lock().await;
+    let _guard = lock_for(user_id).lock().await;
     let Some(mut loaded) = load(app, user_id, item.version_id).await? else { return Ok(None) };
     let Some(a) = loaded.tree.find(&item.identifier) else { return Ok(None) };
     let Some(row) = store::latest(&app.db, ScoKey { user_id, course_id, item_key: &item.identifier }).await? else { return Ok(None) };

@@ -110,6 +110,10 @@ pub async fn show_lesson(
     let item = items.remove(index);
     let quiz = quizzes::quiz_page(&state, scope.user.as_ref(), &item, query.attempt.as_deref(), env.lang).await?;
     let scorm = if locked { None } else { crate::routes::scorm::player_for(&state, &req, scope.user.as_ref(), &course, item.item.id).await? };
+    let scorm = match (scorm, &sequencing) {
+        (Some(player), Some(s)) if !player.launch_json.is_empty() => Some(player.with_nav_validity(s.can_continue, s.can_previous)),
+        (player, _) => player,
+    };
     let page = LessonPage { course, item, items, progress: progress.course, prev, next, quiz, scorm, locked, choice: nav.choice, sequencing };
     Ok(html(state.renderer.render("lessons/show.html", &env, &page)?))
 }

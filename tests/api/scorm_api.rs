@@ -187,6 +187,8 @@ async fn control_modes_force_the_order_and_forbid_going_back() {
     assert_eq!(res.headers()["location"].to_str().unwrap(), page(0));
     let first = app.get(&page(0)).await.text().await.unwrap();
     assert!(first.contains("id=\"scorm-player\""));
+    // The SCO can ask what the sequencer allows (RTE 4.4.3 adl.nav.request_valid).
+    assert!(first.contains(r#""adl.nav.request_valid.continue":"true""#) && first.contains(r#""adl.nav.request_valid.previous":"false""#), "{first}");
     let toc = first.split("<details class=\"toc\"").nth(1).and_then(|r| r.split("</details>").next()).unwrap();
     assert!(toc.contains("Two") && !toc.contains("href="), "no choice in the table of contents: {toc}");
     // Without choice the second lesson is not opened by asking for it (NB.2.1-10).
