@@ -5,7 +5,7 @@
 use serde_json::{json, Value};
 
 use crate::helpers::{spawn_app_with, Options, TestApp};
-use crate::sequencing_browser::{package, package_with};
+use crate::sequencing_browser::{package, package_items, package_with};
 
 const WRITER: &str = r#"<imsss:objectives><imsss:primaryObjective objectiveID="p"><imsss:mapInfo targetObjectiveID="TARGET" writeSatisfiedStatus="true"/></imsss:primaryObjective></imsss:objectives>
     <imsss:deliveryControls completionSetByContent="true" objectiveSetByContent="true"/>"#;
@@ -77,4 +77,53 @@ async fn global_objectives_are_shared_across_courses_unless_scoped_to_one() {
     assert_eq!(ids, ["g.shared"], "only the system-wide one is stored per learner");
     let stored: Value = serde_json::from_str(&globals[0].1).unwrap();
     assert_eq!((stored["progress_known"].clone(), stored["satisfied"].clone()), (true.into(), true.into()));
+}
+
+/// The player's navigation form, as the learner's browser posts it.
+async fn navigate(app: &TestApp, course_id: &str, csrf: &str, request: &str) -> reqwest::Response {
+    let form = [("csrf_token", csrf), ("request", request)];
+    app.client.post(app.url(&format!("/courses/{course_id}/navigate"))).form(&form).send().await.unwrap()
+}
+
+#[tokio::test]
+async fn hide_lms_ui_hides_the_buttons_and_suspend_all_resumes_where_the_learner_left() {
+    let app = spawn_app_with(Options { import_demo: false }).await;
+    let org = app.org().await;
+    let teacher = app.add_user("t1", "teacher", Some(org.school_a1), Some(org.region_a)).await;
+    let token = app.token_for(teacher).await;
+    let hide = r#"<adlnav:presentation><adlnav:navigationInterface><adlnav:hideLMSUI>continue</adlnav:hideLMSUI><adlnav:hideLMSUI>suspendAll</adlnav:hideLMSUI></adlnav:navigationInterface></adlnav:presentation>"#;
+    let flow_only = r#"<imsss:controlMode choice="false" flow="true"/>"#;
+    let items = upload(&app, &token, &package_items("hide", "", flow_only, &[("one", "", hide), ("two", "", ""), ("three", "", "")])).await;
+    let course_id = items[0]["page_url"].as_str().unwrap().split('/').nth(2).unwrap().to_string();
+    app.add_user("s1", "student", Some(org.school_a1), Some(org.region_a)).await;
+    let csrf = app.login("s1").await;
+
+    let one = app.get(&page(&items, "one")).await.text().await.unwrap();
+    assert!(one.contains("id=\"scorm-player\""), "the course starts at one");
+    assert!(!one.contains("id=\"nav-continue\"") && !one.contains("id=\"nav-suspend-all\""), "hidden by hideLMSUI");
+    assert!(one.contains("id=\"nav-exit-all\"") && !one.contains("id=\"nav-previous\""), "exit all stays; nothing before one");
+    // The button is hidden, yet the request is the model's to judge: continue is valid.
+    let res = navigate(&app, &course_id, &csrf, "continue").await;
+    assert_eq!(res.headers()["location"].to_str().unwrap(), page(&items, "two"));
+    let two = app.get(&page(&items, "two")).await.text().await.unwrap();
+    assert!(two.contains("id=\"nav-continue\"") && two.contains("id=\"nav-previous\"") && two.contains("id=\"nav-suspend-all\""), "{two}");
+    let res = navigate(&app, &course_id, &csrf, "suspendAll").await;
+    assert_eq!(res.headers()["location"].to_str().unwrap(), format!("/courses/{course_id}"), "suspend all ends the session");
+    // Coming back to the course resumes at two (Resume All), in the same attempt.
+    let res = app.get(&page(&items, "one")).await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"].to_str().unwrap(), page(&items, "two"));
+    let user = courseware::db::users::find_by_username(&app.db, "s1").await.unwrap().unwrap();
+    let version = courseware::db::courses::get(&app.db, course_id.parse().unwrap()).await.unwrap().latest_version_id.unwrap();
+    let state: Value = serde_json::from_str(&courseware::db::sequencing::state(&app.db, user.id, version).await.unwrap().unwrap()).unwrap();
+    assert_eq!(state["current"], 2, "{state}");
+    assert_eq!(state["activities"][2]["attempt_count"], 1, "resumed, not a new attempt: {state}");
+    assert_eq!(state["suspended"], Value::Null);
+    // A request the model refuses answers 409 with its reason and changes nothing.
+    let res = navigate(&app, &course_id, &csrf, "previous").await;
+    assert_eq!(res.status(), 303, "previous from two is fine");
+    let res = navigate(&app, &course_id, &csrf, "{target=three}choice").await;
+    assert_eq!(res.status(), 409, "no choice in this course");
+    let res = navigate(&app, &course_id, &csrf, "fly").await;
+    assert_eq!(res.status(), 400, "not a navigation request");
 }

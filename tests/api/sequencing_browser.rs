@@ -35,17 +35,24 @@ pub fn package(name: &str, org_seq: &str, scos: &[(&str, &str)]) -> std::path::P
 
 /// [`package`] with attributes on the organization (`adlseq:objectivesGlobalToSystem`).
 pub fn package_with(name: &str, org_attrs: &str, org_seq: &str, scos: &[(&str, &str)]) -> std::path::PathBuf {
+    let scos: Vec<(&str, &str, &str)> = scos.iter().map(|(id, seq)| (*id, *seq, "")).collect();
+    package_items(name, org_attrs, org_seq, &scos)
+}
+
+/// [`package_with`] where each SCO `(identifier, sequencing XML, more item XML)` may carry
+/// other item elements (`adlnav:presentation`).
+pub fn package_items(name: &str, org_attrs: &str, org_seq: &str, scos: &[(&str, &str, &str)]) -> std::path::PathBuf {
     let items: String = scos
         .iter()
-        .map(|(id, seq)| format!(r#"<item identifier="{id}" identifierref="r_{id}"><title>{id}</title><imsss:sequencing>{seq}</imsss:sequencing></item>"#))
+        .map(|(id, seq, extra)| format!(r#"<item identifier="{id}" identifierref="r_{id}"><title>{id}</title>{extra}<imsss:sequencing>{seq}</imsss:sequencing></item>"#))
         .collect();
     let resources: String = scos
         .iter()
-        .map(|(id, _)| format!(r#"<resource identifier="r_{id}" type="webcontent" adlcp:scormType="sco" href="sco.html?name={id}"><file href="sco.html"/></resource>"#))
+        .map(|(id, _, _)| format!(r#"<resource identifier="r_{id}" type="webcontent" adlcp:scormType="sco" href="sco.html?name={id}"><file href="sco.html"/></resource>"#))
         .collect();
     let manifest = format!(
         r#"<?xml version="1.0"?>
-<manifest identifier="{name}" version="1" xmlns="http://www.imsglobal.org/xsd/imscp_v1p1" xmlns:adlcp="http://www.adlnet.org/xsd/adlcp_v1p3" xmlns:imsss="http://www.imsglobal.org/xsd/imsss" xmlns:adlseq="http://www.adlnet.org/xsd/adlseq_v1p3">
+<manifest identifier="{name}" version="1" xmlns="http://www.imsglobal.org/xsd/imscp_v1p1" xmlns:adlcp="http://www.adlnet.org/xsd/adlcp_v1p3" xmlns:imsss="http://www.imsglobal.org/xsd/imsss" xmlns:adlseq="http://www.adlnet.org/xsd/adlseq_v1p3" xmlns:adlnav="http://www.adlnet.org/xsd/adlnav_v1p3">
 <metadata><schema>ADL SCORM</schema><schemaversion>2004 4th Edition</schemaversion></metadata>
 <organizations default="org"><organization identifier="org" {org_attrs}><title>{name}</title>{items}<imsss:sequencing>{org_seq}</imsss:sequencing></organization></organizations>
 <resources>{resources}</resources></manifest>"#
