@@ -531,3 +531,121 @@ fn nav_requests_parse_like_adl_nav_request() {
     assert!(NavRequest::parse("{target=quiz}fly").is_err());
     assert!(NavRequest::parse("sideways").is_err());
 }
+
+fn rollup_rule(child_set: ChildSet, kind: ConditionKind, not: bool, action: RollupAction) -> RollupRule {
+    RollupRule { child_set, minimum_count: 0, minimum_percent: 0.0, combination: Combination::Any, conditions: vec![RollupCondition { kind, not }], action }
+}
+
+#[test]
+fn measure_conditions_compare_against_their_threshold() {
+    // UP.2.1: objectiveMeasureGreaterThan / LessThan are unknown without a measure.
+    let mut run = three(true);
+    run.go(NavRequest::Start);
+    let a = run.idx("a");
+    assert_eq!(run.seq().evaluate(a, ConditionKind::ObjectiveMeasureGreaterThan, None, 0.5), None);
+    run.report("a", Some(true), Some(true), Some(0.6));
+    assert_eq!(run.seq().evaluate(a, ConditionKind::ObjectiveMeasureGreaterThan, None, 0.5), Some(true));
+    assert_eq!(run.seq().evaluate(a, ConditionKind::ObjectiveMeasureLessThan, None, 0.5), Some(false));
+    assert_eq!(run.seq().evaluate(a, ConditionKind::ObjectiveMeasureKnown, None, 0.0), Some(true));
+    assert_eq!(run.seq().evaluate(a, ConditionKind::TimeLimitExceeded, None, 0.0), Some(false), "not tracked here");
+}
+
+#[test]
+fn rollup_child_sets_none_and_at_least_percent() {
+    // RB.1.4: `none` needs every contributing child false; `atLeastPercent` a share.
+    let mut root = flow(cluster("root", vec![leaf("a"), leaf("b"), leaf("c")]), true);
+    root.sequencing.rollup_rules = vec![
+        rollup_rule(ChildSet::None, ConditionKind::Satisfied, false, RollupAction::NotSatisfied),
+        RollupRule { minimum_percent: 0.6, ..rollup_rule(ChildSet::AtLeastPercent, ConditionKind::Satisfied, false, RollupAction::Satisfied) },
+    ];
+    let mut run = Run::new(root);
+    for id in ["a", "b", "c"] {
+        run.go(NavRequest::Choice(id.into()));
+        run.report(id, Some(true), Some(false), None);
+    }
+    assert_eq!(run.satisfied("root"), Some(false), "none of them satisfied");
+    run.go(NavRequest::Choice("a".into()));
+    run.report("a", Some(true), Some(true), None);
+    assert_eq!(run.satisfied("root"), Some(false), "1 of 3 is below 60%, and `none` no longer holds: the status stays");
+    run.go(NavRequest::Choice("b".into()));
+    run.report("b", Some(true), Some(true), None);
+    assert_eq!(run.satisfied("root"), Some(true), "2 of 3");
+}
+
+#[test]
+fn rollup_considerations_leave_out_children_not_attempted_or_skipped() {
+    // RB.1.4.2 Check Child for Rollup: requiredForSatisfied ifAttempted, ifNotSkipped.
+    let mut b = leaf("b");
+    b.sequencing.considerations.required_for_satisfied = Required::IfAttempted;
+    b.sequencing.considerations.required_for_completed = Required::IfAttempted;
+    let mut c = leaf("c");
+    c.sequencing.considerations.required_for_satisfied = Required::IfNotSkipped;
+    c.sequencing.considerations.required_for_not_satisfied = Required::IfNotSkipped;
+    c.sequencing.considerations.required_for_completed = Required::IfNotSkipped;
+    c.sequencing.pre_rules.push(rule(vec![cond(ConditionKind::Always, false)], RuleAction::Skip));
+    let mut run = Run::new(flow(cluster("root", vec![leaf("a"), b, c]), true));
+    run.go(NavRequest::Start);
+    run.report("a", Some(true), Some(true), None);
+    assert_eq!(run.satisfied("root"), Some(true), "b is not attempted and c is skipped: a alone decides");
+    assert_eq!(run.completed("root"), Some(true));
+    run.go(NavRequest::Choice("b".into()));
+    run.report("b", Some(true), Some(false), None);
+    assert_eq!(run.satisfied("root"), Some(false), "b attempted and failed: the default not-satisfied rule over a and b (c skipped)");
+}
+
+#[test]
+fn if_not_suspended_leaves_out_a_suspended_child() {
+    let mut b = leaf("b");
+    b.sequencing.considerations.required_for_satisfied = Required::IfNotSuspended;
+    let mut run = Run::new(flow(cluster("root", vec![leaf("a"), b]), true));
+    run.go(NavRequest::Start);
+    run.report("a", Some(true), Some(true), None);
+    run.go(NavRequest::Choice("b".into()));
+    let b = run.idx("b");
+    run.seq().report(b, &ScoResult { completed: Some(false), satisfied: Some(false), suspended: true, ..ScoResult::default() });
+    assert_eq!(run.satisfied("root"), Some(true), "b is suspended: not counted");
+}
+
+#[test]
+fn exit_all_post_condition_ends_the_session() {
+    // TB.2.2 exitAll: the termination becomes exit all, the session ends.
+    let mut a = leaf("a");
+    a.sequencing.post_rules.push(rule(vec![cond(ConditionKind::Completed, false)], RuleAction::ExitAll));
+    let mut run = Run::new(flow(cluster("root", vec![a, leaf("b")]), false));
+    run.go(NavRequest::Start);
+    run.report("a", Some(true), None, None);
+    assert_eq!(run.go(NavRequest::Continue), "end");
+    assert_eq!(run.st("b").attempt_count, 0);
+}
+
+#[test]
+fn randomization_on_each_new_attempt_reorders_again() {
+    // SR.2 with randomizationTiming onEachNewAttempt: each attempt of the cluster gets an
+    // order of its own (over a few attempts at least one differs).
+    let ids = ["a", "b", "c", "d", "e", "f"];
+    let mut root = flow(cluster("root", ids.iter().map(|i| leaf(i)).collect()), true);
+    root.sequencing.randomization = Randomization { randomization_timing: Timing::OnEachNewAttempt, reorder_children: true, ..Randomization::default() };
+    let mut run = Run::new(root);
+    let mut orders = Vec::new();
+    for _ in 0..4 {
+        run.go(NavRequest::Start);
+        orders.push(run.state.activities[0].available_children.clone().unwrap());
+        run.go(NavRequest::ExitAll);
+    }
+    assert!(orders.iter().all(|o| o.len() == 6));
+    assert!(orders.windows(2).any(|w| w[0] != w[1]), "{orders:?}");
+    assert_eq!(run.st("root").attempt_count, 4);
+}
+
+#[test]
+fn prevent_activation_refuses_choosing_into_an_inactive_cluster() {
+    // SB.2.9 case 3 / 5 (SB.2.9-6): a cluster that prevents activation is entered by flow,
+    // not by a choice of something inside it.
+    let mut m = flow(cluster("m", vec![leaf("m1"), leaf("m2")]), true);
+    m.sequencing.prevent_activation = true;
+    let mut run = Run::new(flow(cluster("root", vec![leaf("a"), m]), true));
+    run.go(NavRequest::Start);
+    assert_eq!(run.go(NavRequest::Choice("m2".into())), "SB.2.9-6");
+    assert_eq!(run.go(NavRequest::Continue), "m1", "flow enters it");
+    assert_eq!(run.go(NavRequest::Choice("m2".into())), "m2", "active now");
+}
