@@ -16,6 +16,7 @@ pub mod quizzes;
 pub mod renditions;
 pub mod roster;
 pub mod scorm;
+pub mod sequencing;
 pub mod stats;
 pub mod teach;
 pub mod views;

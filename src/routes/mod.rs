@@ -48,6 +48,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/courses/{course_id}", web::get().to(courses::show_course))
         .route("/courses/{course_id}/lessons/{item_id}", web::get().to(courses::show_lesson))
         .route("/courses/{course_id}/lessons/{item_id}/quiz", web::post().to(quizzes::submit_quiz))
+        .route("/courses/{course_id}/navigate", web::post().to(scorm::navigate))
         .route("/static/{path:.+}", web::get().to(assets::serve_static))
         .route("/favicon.ico", web::get().to(assets::favicon))
         .route("/lang/{code}", web::get().to(assets::switch_language))

@@ -25,6 +25,8 @@ mod scorm_browser;
 mod scorm_isolation;
 mod scorm_objectives;
 mod security;
+mod sequencing_api;
+mod sequencing_browser;
 mod security_browser;
 mod stats;
 mod stats_access;
