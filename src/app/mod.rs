@@ -9,6 +9,7 @@ pub mod class_report;
 pub mod cmi5;
 pub mod content;
 pub mod courses;
+pub mod offline;
 pub mod packages;
 pub mod progress_views;
 pub mod quizzes;

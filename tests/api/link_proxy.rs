@@ -56,7 +56,8 @@ impl LinkProxy {
         self.shared.mode.store(link as u8, Ordering::SeqCst);
     }
 
-    /// Cuts the next media response after `bytes` bytes (headers included).
+    /// Cuts the next media response after `bytes` bytes (headers included), a second after
+    /// they were sent.
     pub fn cut_next_media_after(&self, bytes: i64) {
         self.shared.cut_media_after.store(bytes, Ordering::SeqCst);
     }
@@ -105,7 +106,12 @@ async fn forward(client: tokio::net::TcpStream, target: String, state: Arc<Share
                 pass = pass.min(left.max(0) as usize);
                 cut = Some(left - pass as i64);
             }
-            if cw.write_all(&buf[..pass]).await.is_err() || cut == Some(0) {
+            if cw.write_all(&buf[..pass]).await.is_err() {
+                break;
+            }
+            if cut == Some(0) {
+                // The bytes sent reach the page before the drop does, as on a real link.
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
                 break;
             }
         }

@@ -14,6 +14,7 @@ mod helpers;
 mod js_runtime;
 mod link_proxy;
 mod media;
+mod offline;
 mod offline_browser;
 mod packages;
 mod progress;
