@@ -42,6 +42,12 @@
     return hit ? hit.json() : null;
   }
 
+  // Tells the service worker that what the device keeps has changed.
+  async function announce() {
+    var registration = await navigator.serviceWorker.ready;
+    if (registration.active) registration.active.postMessage('offline-changed');
+  }
+
   async function refresh() {
     var done = await record();
     show(start, false);
@@ -228,12 +234,14 @@
     var old = (await copy.keys()).filter(function (req) { return !wanted[req.url]; });
     await Promise.all(old.map(function (req) { return copy.delete(req); }));
     await copy.put(RECORD, new Response(JSON.stringify({ version_id: manifest.version_id, bytes: manifest.total_bytes, at: Date.now() }), { headers: { 'Content-Type': 'application/json' } }));
+    await announce();
     await refresh();
   }
 
   async function removeAll() {
     await caches.delete(COPY);
     await caches.delete(PIECES);
+    await announce();
     await refresh();
     say(text('Removed'));
   }

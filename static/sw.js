@@ -24,10 +24,26 @@ function contentKey(url) {
   return m ? '/content/' + m[1] + '/-/' + m[3] : null;
 }
 
-// Only caches this site's downloads made (cw-offline-*), not a partial download's pieces.
-function stored(key, options) {
+// Whether any course is kept on this device: null until known (the worker has just
+// started), then kept up to date by offline.js's 'offline-changed' message. While none is,
+// course files and pages are left to the browser, with no detour through this worker.
+var haveCopies = null;
+
+function copyNames() {
   return caches.keys().then(function (names) {
     var courses = names.filter(function (n) { return n.indexOf('cw-offline-course-') === 0; });
+    haveCopies = courses.length > 0;
+    return courses;
+  });
+}
+
+self.addEventListener('message', function (event) {
+  if (event.data === 'offline-changed') event.waitUntil(copyNames());
+});
+
+// Only caches this site's downloads made (cw-offline-*), not a partial download's pieces.
+function stored(key, options) {
+  return copyNames().then(function (courses) {
     return courses.reduce(function (found, name) {
       return found.then(function (hit) {
         return hit || caches.open(name).then(function (c) { return c.match(key, options); });
@@ -102,7 +118,7 @@ self.addEventListener('fetch', function (event) {
   var request = event.request;
   if (request.method !== 'GET') return;
   var url = new URL(request.url);
-  if (url.origin !== self.location.origin || url.pathname.indexOf('/api/') === 0) return;
+  if (url.origin !== self.location.origin || url.pathname.indexOf('/api/') === 0 || haveCopies === false) return;
   var key = contentKey(url);
   if (key) {
     event.respondWith(stored(key).then(function (hit) {
