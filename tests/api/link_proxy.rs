@@ -1,6 +1,7 @@
 //! A TCP proxy in front of the app that plays a bad link for browser tests: up, down
 //! (connections refused and open ones cut), hanging (heartbeat requests are taken and never
-//! answered) or cutting one media response after a number of bytes.
+//! answered, or answered by the server and the answer lost) or cutting one media response
+//! after a number of bytes.
 
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
@@ -13,6 +14,8 @@ pub enum Link {
     Down = 1,
     /// `POST /api/v1/progress/events` is read and never answered (nor forwarded).
     HangHeartbeats = 2,
+    /// `POST /api/v1/progress/events` reaches the server, but its answer never comes back.
+    LoseHeartbeatAnswers = 3,
 }
 
 #[derive(Default)]
@@ -70,7 +73,7 @@ impl LinkProxy {
         self.shared.seen.lock().unwrap().clone()
     }
 
-    /// How many heartbeat requests were swallowed while hanging.
+    /// How many heartbeat requests were swallowed, or their answers lost.
     pub fn hung(&self) -> i64 {
         self.shared.hung.load(Ordering::SeqCst)
     }
@@ -85,7 +88,8 @@ async fn forward(client: tokio::net::TcpStream, target: String, state: Arc<Share
     let (mut cr, mut cw) = client.into_split();
     let (mut sr, mut sw) = server.into_split();
     let media = Arc::new(AtomicBool::new(false));
-    let (back_state, back_media) = (state.clone(), media.clone());
+    let lose_answers = Arc::new(AtomicBool::new(false));
+    let (back_state, back_media, back_lose) = (state.clone(), media.clone(), lose_answers.clone());
     tokio::spawn(async move {
         let mut buf = vec![0u8; 16 * 1024];
         let mut cut: Option<i64> = None;
@@ -96,6 +100,9 @@ async fn forward(client: tokio::net::TcpStream, target: String, state: Arc<Share
             };
             if down(&back_state) {
                 break;
+            }
+            if back_lose.load(Ordering::SeqCst) {
+                continue;
             }
             if cut.is_none() && back_media.swap(false, Ordering::SeqCst) {
                 let budget = back_state.cut_media_after.swap(-1, Ordering::SeqCst);
@@ -133,6 +140,10 @@ async fn forward(client: tokio::net::TcpStream, target: String, state: Arc<Share
             let mut sink = vec![0u8; 4096];
             while matches!(cr.read(&mut sink).await, Ok(n) if n > 0) {}
             break;
+        }
+        if chunk.starts_with("POST /api/v1/progress/events") && state.mode.load(Ordering::SeqCst) == Link::LoseHeartbeatAnswers as u8 {
+            state.hung.fetch_add(1, Ordering::SeqCst);
+            lose_answers.store(true, Ordering::SeqCst);
         }
         for line in chunk.lines() {
             let lower = line.to_ascii_lowercase();
