@@ -114,6 +114,7 @@
       }
       // A malformed batch cannot succeed later; anything else (signed out, server busy) can.
       if (res.status === 400) { forget(batch.map(function (e) { return e.id; })); return; }
+      if (res.status === 403) refreshCsrf();
       throw new Error('HTTP ' + res.status);
     }).then(function () {
       clearTimeout(timer);
@@ -131,6 +132,18 @@
       showOffline(loadQueue().length > 0);
       scheduleRetry();
     });
+  }
+
+  // A page stored for offline study keeps the CSRF token of the session it was saved in,
+  // which the server refuses after the learner signed in again. The session's current
+  // token is taken for the retry, but only if it is the same learner's: another learner's
+  // session must never carry these reports.
+  function refreshCsrf() {
+    fetch('/api/v1/me', { credentials: 'same-origin', cache: 'no-store' }).then(function (res) {
+      return res.ok ? res.json() : null;
+    }).then(function (me) {
+      if (me && me.user && String(me.user.id) === box.dataset.user && me.csrf_token) csrf = me.csrf_token;
+    }).catch(function () { /* the next failure asks again */ });
   }
 
   // The browser says the link is back: drop any request still hanging and send now.

@@ -191,13 +191,20 @@ async fn a_downloaded_course_opens_offline_and_its_progress_arrives_once_when_ba
     let key = format!("/content/{version}/-/media/rice-intro.mp4");
     assert_eq!(cached_sha256(&browser, &key).await, sha256_hex(&std::fs::read(VIDEO_FILE).unwrap()));
 
+    // Signing in again gives the session a new CSRF token; the stored pages keep the old.
+    browser.eval("document.querySelector('form[action=\"/logout\"]').submit();").await;
+    assert!(browser.wait_for("location.pathname === '/' && document.readyState === 'complete' && !document.querySelector('form[action=\"/logout\"]')", Duration::from_secs(10)).await, "signed out");
+    sign_in_at(&browser, &base, "s1").await;
+    let csrf_now = browser.eval_async("const done = arguments[0]; fetch('/api/v1/me').then(r => r.json()).then(me => done(me.csrf_token));").await;
+
     // No network at all: the proxy refuses, and Chromium says it is offline.
     proxy.set(Link::Down);
     emulate_offline(&browser, true).await;
     let requests_before = proxy.seen().len();
     browser.goto(&lesson("video")).await;
     assert!(browser.wait_for("document.querySelector('video#player') && document.querySelector('video#player').readyState >= 1", Duration::from_secs(10)).await, "the video lesson opens offline");
-    assert_eq!(browser.eval("return document.getElementById('progress-tracker') !== null;").await, true);
+    let csrf_stored = browser.eval("return document.getElementById('progress-tracker').dataset.csrf;").await;
+    assert_ne!(csrf_stored, csrf_now, "the stored page holds the CSRF token of the session it was downloaded in");
     play_then_pause(&browser, 2.0).await;
     // A seek far ahead plays from the stored file (ranges answered by the worker).
     browser.eval("document.querySelector('video#player').currentTime = 20;").await;
