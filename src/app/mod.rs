@@ -10,6 +10,7 @@ pub mod cmi5;
 pub mod content;
 pub mod courses;
 pub mod essays;
+pub mod offline;
 pub mod packages;
 pub mod progress_views;
 pub mod quizzes;
