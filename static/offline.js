@@ -174,7 +174,10 @@
   }
 
   async function measure() {
-    var res = await fetch(box.dataset.manifest, { credentials: 'same-origin', cache: 'no-store' });
+    // The video quality the learner chose on this device (video.js) is the one kept.
+    var quality = 'auto';
+    try { quality = localStorage.getItem('courseware.video.quality') || 'auto'; } catch (e) { /* private mode */ }
+    var res = await fetch(box.dataset.manifest + '?quality=' + encodeURIComponent(quality), { credentials: 'same-origin', cache: 'no-store' });
     if (!res.ok) throw new Error('HTTP ' + res.status);
     manifest = await res.json();
     var have = 0;

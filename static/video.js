@@ -128,10 +128,24 @@
     });
   }
 
+  // A rendition kept on the device for offline study (offline.js) plays from there, with
+  // or without a network: its bytes are already paid for. Kept under the token-free key.
+  function downloaded() {
+    if (!window.caches) return Promise.resolve(null);
+    var found = choices.map(function (c) {
+      var key = c.url.replace(/^(\/content\/\d+\/)[^/]+\//, '$1-/');
+      return caches.match(key).then(function (hit) { return hit ? c : null; }, function () { return null; });
+    });
+    return Promise.all(found).then(function (hits) { return hits.filter(Boolean)[0] || null; });
+  }
+
   var start = saved();
   if (start !== 'auto' && !choices.some(function (c) { return c.key === start; })) start = 'auto';
-  select.value = start;
-  play(start, false);
+  downloaded().then(function (kept) {
+    if (kept) start = kept.key;
+    select.value = start;
+    play(start, false);
+  });
   select.addEventListener('change', function () {
     remember(select.value);
     play(select.value, true);

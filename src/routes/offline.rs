@@ -19,10 +19,22 @@ pub async fn show_offline_manifest(
     course_id: web::Path<i64>,
     lang: Lang,
     scope: Scope,
+    query: web::Query<OfflineQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let manifest = offline_manifest(&state, &scope, *course_id, lang).await?;
+    let quality = match query.quality.as_deref() {
+        None | Some("auto") => None,
+        Some(q @ ("smooth" | "standard" | "high" | "audio")) => Some(q),
+        Some(other) => return Err(AppError::BadRequest(format!("quality must be auto, smooth, standard, high or audio, not {other:?}"))),
+    };
+    let manifest = offline_manifest(&state, &scope, *course_id, lang, quality).await?;
     // Its URLs carry tokens that expire: never reuse a stored copy.
     Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(manifest))
+}
+
+#[derive(serde::Deserialize)]
+pub struct OfflineQuery {
+    /// The video rendition the learner chose on this device (`static/video.js`).
+    quality: Option<String>,
 }
 
 /// `/sw.js`: served from the root so that its scope is the whole site.

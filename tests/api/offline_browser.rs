@@ -130,7 +130,7 @@ async fn heartbeats_survive_a_hung_server_and_an_offline_browser_and_arrive_once
 }
 
 /// Opens the course page and waits until the service worker controls it.
-async fn open_course_page(browser: &Browser, base: &str, course_id: i64) {
+pub async fn open_course_page(browser: &Browser, base: &str, course_id: i64) {
     browser.goto(&format!("{base}/courses/{course_id}")).await;
     assert!(browser.wait_for("!document.getElementById('offline').hidden", Duration::from_secs(10)).await, "the download section shows");
     if !browser.wait_for("navigator.serviceWorker.controller", Duration::from_secs(5)).await {
@@ -141,11 +141,12 @@ async fn open_course_page(browser: &Browser, base: &str, course_id: i64) {
 }
 
 /// Shows the size, then downloads; returns the status line once the download ended.
-async fn download_course(browser: &Browser) -> String {
+pub async fn download_course(browser: &Browser) -> String {
     browser.eval("document.querySelector('#offline .offline-check').click();").await;
     assert!(browser.wait_for("!document.querySelector('#offline .offline-start').hidden", Duration::from_secs(10)).await, "the size is shown first");
     let shown = browser.eval("return document.querySelector('#offline .offline-status').textContent;").await;
-    assert!(shown.as_str().unwrap().contains(" MB"), "size and free space before the download: {shown}");
+    let shown = shown.as_str().unwrap();
+    assert!(shown.contains(" KB") || shown.contains(" MB"), "size and free space before the download: {shown}");
     browser.eval("document.querySelector('#offline .offline-start').click();").await;
     let ended = "!document.querySelector('#offline .offline-start').hidden || !document.querySelector('#offline .offline-remove').hidden";
     assert!(browser.wait_for(ended, Duration::from_secs(30)).await, "the download ends");

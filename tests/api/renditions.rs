@@ -350,3 +350,48 @@ async fn without_native_hls_the_vendored_hls_js_plays_the_master_playlist() {
     assert_eq!(browser.play_muted_video().await, "playing");
     assert!(browser.wait_for("document.querySelector('video#player').currentTime > 1", Duration::from_secs(20)).await, "plays");
 }
+
+#[tokio::test]
+async fn a_course_kept_offline_holds_the_chosen_rendition_and_plays_it_without_a_network() {
+    if !have_ffmpeg() {
+        return;
+    }
+    let app = spawn_app_with_env(Options { import_demo: false }, &[("COURSEWARE_TRANSCODE_WORKERS", "1")]).await;
+    let Some(browser) = crate::webdriver::Browser::start("a_course_kept_offline_holds_the_chosen_rendition").await else { return };
+    let lesson = rendered_lesson(&app).await;
+    let course_id: i64 = lesson.split("/courses/").nth(1).unwrap().split('/').next().unwrap().parse().unwrap();
+    let learner = crate::progress::learner(&app, "offline_learner", None, None).await;
+
+    // The list for the download: the smallest picture and the poster instead of the upload.
+    let list = |quality: &'static str| {
+        let (app, token) = (&app, learner.token.clone());
+        async move {
+            let res = app.client.get(app.url(&format!("/api/v1/courses/{course_id}/offline?quality={quality}"))).bearer_auth(token).send().await.unwrap();
+            assert_eq!(res.status(), 200);
+            let body: Value = res.json().await.unwrap();
+            body["entries"].as_array().unwrap().iter().filter(|e| e["kind"] == "file").map(|e| e["key"].as_str().unwrap().to_string()).collect::<Vec<_>>()
+        }
+    };
+    let smooth = list("smooth").await;
+    assert!(smooth.iter().any(|k| k.ends_with("/240p.mp4")) && smooth.iter().any(|k| k.ends_with("/poster.jpg")), "{smooth:?}");
+    assert!(!smooth.iter().any(|k| k.ends_with("/lesson.mp4")), "the upload is not kept when a rendition is: {smooth:?}");
+    assert!(list("audio").await.iter().any(|k| k.ends_with("/audio.m4a")));
+    let bad = app.client.get(app.url(&format!("/api/v1/courses/{course_id}/offline?quality=huge"))).bearer_auth(&learner.token).send().await.unwrap();
+    assert_eq!(bad.status(), 400);
+
+    crate::offline_browser::sign_in_at(&browser, &app.address, "offline_learner").await;
+    crate::offline_browser::open_course_page(&browser, &app.address, course_id).await;
+    let status = crate::offline_browser::download_course(&browser).await;
+    assert_eq!(browser.eval("return !document.querySelector('#offline .offline-remove').hidden;").await, true, "downloaded: {status}");
+
+    // No network: the lesson plays the rendition kept on the device.
+    crate::offline_browser::emulate_offline(&browser, true).await;
+    browser.goto(&lesson).await;
+    assert!(browser.wait_for("document.querySelector('video#player') && document.querySelector('video#player').readyState >= 1", Duration::from_secs(15)).await, "the video opens offline");
+    let src = browser.eval("return [document.querySelector('video#player').currentSrc, document.getElementById('quality').value]").await;
+    assert!(src[0].as_str().unwrap().ends_with("/240p.mp4"), "{src}");
+    assert_eq!(src[1], "smooth");
+    assert_eq!(browser.play_muted_video().await, "playing");
+    assert!(browser.wait_for("document.querySelector('video#player').currentTime > 1", Duration::from_secs(15)).await, "plays offline");
+    crate::offline_browser::emulate_offline(&browser, false).await;
+}
