@@ -69,29 +69,21 @@ pub async fn offline_manifest(state: &AppState, scope: &Scope, course_id: i64, l
     }
     if !runs_on_content_origin(&course.format) {
         let token = state.signer.issue(version_id, now_secs());
+        let file = |(path, size): (String, i64)| OfflineEntry {
+            kind: "file",
+            url: content_url(version_id, &token, &path),
+            key: content_url(version_id, KEY_TOKEN, &path),
+            size,
+            estimated: false,
+        };
         let mut replaced = std::collections::HashSet::new();
         for item in items.iter().filter(|i| i.kind == "video") {
             let Some((launch, files)) = crate::app::renditions::offline_files(state, item.id, quality.unwrap_or("smooth")).await? else { continue };
             replaced.insert(launch);
-            for (path, size) in files {
-                entries.push(OfflineEntry {
-                    kind: "file",
-                    url: content_url(version_id, &token, &path),
-                    key: content_url(version_id, KEY_TOKEN, &path),
-                    size,
-                    estimated: false,
-                });
-            }
+            entries.extend(files.into_iter().map(file));
         }
-        for (path, size) in courses::version_file_sizes(&state.db, version_id).await?.into_iter().filter(|(p, _)| !replaced.contains(p)) {
-            entries.push(OfflineEntry {
-                kind: "file",
-                url: content_url(version_id, &token, &path),
-                key: content_url(version_id, KEY_TOKEN, &path),
-                size,
-                estimated: false,
-            });
-        }
+        let stored = courses::version_file_sizes(&state.db, version_id).await?;
+        entries.extend(stored.into_iter().filter(|(p, _)| !replaced.contains(p)).map(file));
     }
     for name in ASSETS {
         let asset = crate::assets::static_assets().get(*name).ok_or_else(|| AppError::Internal(anyhow::anyhow!("static file {name} missing")))?;
