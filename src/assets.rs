@@ -17,15 +17,22 @@ pub struct Locales;
 #[exclude = "tools/*"]
 pub struct DemoCourses;
 
-/// An embedded static file ready to send, in each encoding worth having, compressed once
-/// (at the strongest settings, since it happens once per process) instead of per request.
+/// An embedded static file ready to send, in each encoding worth having. The encodings are
+/// made once per process at the strongest settings: on first use, or earlier by
+/// [`warm_static_assets`], so a start is not held up and no request compresses.
 pub struct Asset {
     pub mime: String,
     pub identity: Vec<u8>,
-    pub gzip: Option<Vec<u8>>,
-    pub brotli: Option<Vec<u8>>,
     /// A digest of the content: the ETag's core and the `?v=` of versioned URLs.
     pub version: String,
+    compressible: bool,
+    encoded: std::sync::OnceLock<Encoded>,
+}
+
+/// gzip and brotli bodies, each kept only where it is smaller than the file.
+pub struct Encoded {
+    pub gzip: Option<Vec<u8>>,
+    pub brotli: Option<Vec<u8>>,
 }
 
 fn gzip(data: &[u8]) -> Vec<u8> {
@@ -45,16 +52,23 @@ fn brotli(data: &[u8]) -> Vec<u8> {
 impl Asset {
     fn new(path: &str, data: Vec<u8>, digest: [u8; 32]) -> Asset {
         let mime = mime_guess::from_path(path).first_or_octet_stream();
-        // An encoding is kept only where it saves something.
-        let smaller = |v: Vec<u8>| (v.len() < data.len()).then_some(v);
-        let (gzip, brotli) = if crate::media::compressible(mime.essence_str()) { (smaller(gzip(&data)), smaller(brotli(&data))) } else { (None, None) };
+        let compressible = crate::media::compressible(mime.essence_str());
         let mime = if mime.type_() == "text" || mime.subtype() == "javascript" { format!("{mime}; charset=utf-8") } else { mime.to_string() };
-        Asset { mime, identity: data, gzip, brotli, version: hex::encode(&digest[..6]) }
+        Asset { mime, identity: data, version: hex::encode(&digest[..6]), compressible, encoded: std::sync::OnceLock::new() }
+    }
+
+    pub fn encoded(&self) -> &Encoded {
+        self.encoded.get_or_init(|| {
+            if !self.compressible {
+                return Encoded { gzip: None, brotli: None };
+            }
+            let smaller = |v: Vec<u8>| (v.len() < self.identity.len()).then_some(v);
+            Encoded { gzip: smaller(gzip(&self.identity)), brotli: smaller(brotli(&self.identity)) }
+        })
     }
 }
 
-/// Every embedded static file by path, prepared on first use (or at start, see
-/// `startup`), so no request pays for compression.
+/// Every embedded static file by path (digests only; see [`Asset::encoded`]).
 pub fn static_assets() -> &'static std::collections::HashMap<String, Asset> {
     static ASSETS: std::sync::OnceLock<std::collections::HashMap<String, Asset>> = std::sync::OnceLock::new();
     ASSETS.get_or_init(|| {
@@ -66,6 +80,18 @@ pub fn static_assets() -> &'static std::collections::HashMap<String, Asset> {
             })
             .collect()
     })
+}
+
+/// Compresses every static file on a thread of its own, smallest first (the page's own
+/// scripts and styles before a large vendored library).
+pub fn warm_static_assets() {
+    std::thread::spawn(|| {
+        let mut assets: Vec<&Asset> = static_assets().values().collect();
+        assets.sort_by_key(|a| a.identity.len());
+        for asset in assets {
+            asset.encoded();
+        }
+    });
 }
 
 /// The URL of a static file that changes whenever its content does, so it can be cached
@@ -85,7 +111,7 @@ mod tests {
     fn text_assets_are_precompressed_and_round_trip() {
         let css = &static_assets()["app.css"];
         assert!(css.mime.starts_with("text/css"));
-        let (gz, br) = (css.gzip.as_ref().unwrap(), css.brotli.as_ref().unwrap());
+        let (gz, br) = (css.encoded().gzip.as_ref().unwrap(), css.encoded().brotli.as_ref().unwrap());
         assert!(br.len() < css.identity.len() / 2 && gz.len() < css.identity.len() / 2, "{} {} {}", css.identity.len(), gz.len(), br.len());
         let mut unzipped = Vec::new();
         std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&gz[..]), &mut unzipped).unwrap();

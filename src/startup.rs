@@ -48,8 +48,8 @@ impl Application {
         crate::app::renditions::start_workers(state.clone().into_inner());
         let content_state = state.clone();
         let content_auth = auth.clone();
-        // Compressing the static files takes a moment; done here, no request waits for it.
-        crate::assets::static_assets();
+        // Compressing the static files takes a moment: started now, beside the start.
+        crate::assets::warm_static_assets();
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())

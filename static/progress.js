@@ -6,7 +6,7 @@
 // wall-clock spans the page was visible and, for video and audio, playing. Reports go into
 // a queue in localStorage, so nothing is lost offline or when the page closes; the queue is
 // sent every 15 s while studying, on pause and seek, when the network returns, and with
-// navigator.sendBeacon when the page goes away. Every event has an id of its own, so the
+// navigator.sendBeacon when the page goes away; a send that fails retries with back-off. Every event has an id of its own, so the
 // server counts a resent event once: events leave the queue only when the server says so.
 (function () {
   'use strict';
@@ -58,11 +58,21 @@
   }
 
   // --- sending -----------------------------------------------------------------------
+  //
+  // A request that gets no answer is given up after REQUEST_TIMEOUT_MS (a dropped link can
+  // leave one hanging for over a minute), so it never holds the queue; failures retry with
+  // exponential back-off and jitter. navigator.onLine is only a hint: "offline" may be
+  // false while nothing gets through, so sending is always attempted, and the "online"
+  // event just retries at once.
 
-  var sending = false;
-  var retryMs = 1000;
+  var REQUEST_TIMEOUT_MS = 10000;
+  var RETRY_MIN_MS = 1000;
+  var RETRY_MAX_MS = 30000;
+  var inFlight = null;    // the AbortController of the request being sent
+  var failures = 0;
   var retryTimer = null;
 
+  // The note is shown while reports wait after a failed send, and goes once they are sent.
   function showOffline(on) {
     if (offlineNote) offlineNote.hidden = !on;
   }
@@ -71,17 +81,30 @@
     return JSON.stringify({ sent_at: Date.now(), events: events });
   }
 
-  function flush() {
+  function scheduleRetry() {
+    clearTimeout(retryTimer);
+    var ceiling = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * Math.pow(2, Math.min(failures - 1, 10)));
+    // Full jitter between half and all of the ceiling: many learners on one link whose
+    // connection came back do not all retry in the same instant.
+    retryTimer = setTimeout(function () { flush(true); }, ceiling / 2 + Math.random() * ceiling / 2);
+  }
+
+  // Sends the head of the queue. After a failure only the retry timer (`retrying`) or
+  // retryNow() sends, so heartbeats and pauses do not undo the back-off.
+  function flush(retrying) {
     var queue = loadQueue();
-    if (sending || queue.length === 0) return;
-    if (navigator.onLine === false) { showOffline(true); return; }
-    sending = true;
+    if (inFlight || queue.length === 0 || (failures > 0 && !retrying)) return;
+    clearTimeout(retryTimer);
+    var controller = new AbortController();
+    inFlight = controller;
+    var timer = setTimeout(function () { controller.abort(); }, REQUEST_TIMEOUT_MS);
     var batch = queue.slice(0, PER_BATCH);
     fetch(ENDPOINT, {
       method: 'POST',
       credentials: 'same-origin',
       headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf },
-      body: body(batch)
+      body: body(batch),
+      signal: controller.signal
     }).then(function (res) {
       if (res.ok) {
         return res.json().then(function (out) {
@@ -91,19 +114,43 @@
       }
       // A malformed batch cannot succeed later; anything else (signed out, server busy) can.
       if (res.status === 400) { forget(batch.map(function (e) { return e.id; })); return; }
+      if (res.status === 403) refreshCsrf();
       throw new Error('HTTP ' + res.status);
     }).then(function () {
-      sending = false;
-      retryMs = 1000;
+      clearTimeout(timer);
+      if (inFlight === controller) inFlight = null;
+      failures = 0;
+      var left = loadQueue().length;
       showOffline(false);
-      if (loadQueue().length > 0) flush();
+      if (left > 0) flush(true);
     }).catch(function () {
-      sending = false;
-      showOffline(navigator.onLine === false);
-      clearTimeout(retryTimer);
-      retryTimer = setTimeout(flush, retryMs);
-      retryMs = Math.min(retryMs * 2, 60000);
+      clearTimeout(timer);
+      // An older request aborted by retryNow() must not reschedule over the new one.
+      if (inFlight !== controller) return;
+      inFlight = null;
+      failures += 1;
+      showOffline(loadQueue().length > 0);
+      scheduleRetry();
     });
+  }
+
+  // A page stored for offline study keeps the CSRF token of the session it was saved in,
+  // which the server refuses after the learner signed in again. The session's current
+  // token is taken for the retry, but only if it is the same learner's: another learner's
+  // session must never carry these reports.
+  function refreshCsrf() {
+    fetch('/api/v1/me', { credentials: 'same-origin', cache: 'no-store' }).then(function (res) {
+      return res.ok ? res.json() : null;
+    }).then(function (me) {
+      if (me && me.user && String(me.user.id) === box.dataset.user && me.csrf_token) csrf = me.csrf_token;
+    }).catch(function () { /* the next failure asks again */ });
+  }
+
+  // The browser says the link is back: drop any request still hanging and send now.
+  function retryNow() {
+    if (inFlight) { var stale = inFlight; inFlight = null; stale.abort(); }
+    failures = 0;
+    flush();
   }
 
   // The page is going away: hand what is queued to the browser to deliver. The events stay
@@ -248,9 +295,10 @@
     report();
     sendBeacon();
   });
-  window.addEventListener('pageshow', function (e) { if (e.persisted) { updateActive(); openSegment(); flush(); } });
-  window.addEventListener('online', function () { showOffline(false); flush(); });
-  window.addEventListener('offline', function () { showOffline(true); });
+  window.addEventListener('pageshow', function (e) { if (e.persisted) { updateActive(); openSegment(); retryNow(); } });
+  window.addEventListener('online', retryNow);
+  // A hint only: the note shows if anything is waiting; the next send decides.
+  window.addEventListener('offline', function () { showOffline(loadQueue().length > 0); });
 
   setInterval(function () {
     updateActive();

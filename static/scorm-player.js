@@ -117,6 +117,10 @@
   function applyReply(reply, sent) {
     (reply.toc || []).forEach(updateToc);
     toBridge({ type: 'cw-scorm-ack', seq: sent.bridgeSeq, rejected: reply.rejected || [] });
+    // SCORM 2004 sequencing: the SCO's adl.nav.request at Terminate leads on.
+    if (sent.final && reply.next_url && reply.next_url.charAt(0) === '/') {
+      window.location.assign(reply.next_url);
+    }
     if (sent.final) {
       root.dispatchEvent(new CustomEvent('cw-scorm:finished', {
         detail: { sco: launch.sco.id, navRequest: sent.values['adl.nav.request'] || null }
@@ -156,6 +160,36 @@
       say('This course could not be started.');
     }
   });
+
+  // The sequencing buttons (<form id="sequencing-nav">) end the SCO first: unloading its
+  // frame makes it Terminate, and the request goes once its last values are stored, so
+  // the server sequences on what the SCO reported.
+  var navForm = document.getElementById('sequencing-nav');
+  if (navForm) {
+    navForm.addEventListener('submit', function (ev) {
+      if (navForm.getAttribute('data-ready')) return;
+      ev.preventDefault();
+      var input = document.createElement('input');
+      input.type = 'hidden';
+      input.name = 'request';
+      input.value = ev.submitter ? ev.submitter.value : 'continue';
+      navForm.appendChild(input);
+      Array.prototype.forEach.call(navForm.querySelectorAll('button'), function (b) { b.disabled = true; });
+      frame.src = 'about:blank';
+      var deadline = Date.now() + 4000;
+      var go = function () {
+        flush();
+        var settled = !inflight && isEmpty(pending);
+        if (settled || Date.now() > deadline) {
+          navForm.setAttribute('data-ready', '1');
+          navForm.submit();
+        } else {
+          setTimeout(go, 100);
+        }
+      };
+      setTimeout(go, 300);
+    });
+  }
 
   // Tabs can be discarded while hidden; save while the page can still run.
   document.addEventListener('visibilitychange', function () {

@@ -1,7 +1,9 @@
-// The lesson page's video when renditions exist: plays HLS where the browser does it
-// itself (adaptive by the browser), otherwise the progressive rendition that fits the
-// measured throughput, and lets the learner choose (流畅/标清/高清/仅音频), remembered on
-// this device. Switching keeps the position; progress.js tracks whichever plays.
+// The lesson page's video when renditions exist. Automatic: HLS, adapting to the link as
+// it goes, played by the browser itself where it can, else by the vendored hls.js (loaded
+// only then) where Media Source Extensions exist, else the progressive rendition that fits
+// the measured throughput. The learner can choose instead (流畅/标清/高清/仅音频), which is
+// remembered on this device. Switching keeps the position; progress.js tracks whichever
+// plays.
 (function () {
   var video = document.getElementById('player');
   var select = document.getElementById('quality');
@@ -11,6 +13,9 @@
   var KEY = 'courseware.video.quality';
   var now = document.getElementById('quality-now');
   var nativeHls = !!video.canPlayType && video.canPlayType('application/vnd.apple.mpegurl') !== '';
+  var hlsjsUrl = video.dataset.hlsjs;
+  var mse = !!(window.MediaSource && MediaSource.isTypeSupported && MediaSource.isTypeSupported('video/mp4; codecs="avc1.4D401E,mp4a.40.2"'));
+  var hlsjs = null;
 
   function saved() {
     try { return localStorage.getItem(KEY) || 'auto'; } catch (e) { return 'auto'; }
@@ -47,6 +52,7 @@
   function sourceFor(value) {
     if (value === 'auto') {
       if (nativeHls) return { url: hls, label: select.options[0].text + ' · HLS' };
+      if (mse && hlsjsUrl) return { hlsjs: true, label: select.options[0].text + ' · HLS' };
       var fit = fitting();
       return { url: fit.url, label: select.options[0].text + ' · ' + labelOf(fit.key) };
     }
@@ -59,12 +65,36 @@
     return key;
   }
 
+  // hls.js, loaded once; null when it cannot be (the caller falls back to a progressive file).
+  function withHlsjs(done) {
+    if (window.Hls) return done(window.Hls.isSupported() ? window.Hls : null);
+    var s = document.createElement('script');
+    s.src = hlsjsUrl;
+    s.onload = function () { done(window.Hls && window.Hls.isSupported() ? window.Hls : null); };
+    s.onerror = function () { done(null); };
+    document.head.appendChild(s);
+  }
+
+  function attach(source) {
+    if (hlsjs) { hlsjs.destroy(); hlsjs = null; }
+    if (!source.hlsjs) {
+      // The page's own <source> already loads the master playlist where HLS plays natively:
+      // setting the same URL again would restart that load and lose its round trips.
+      if (!(nativeHls && source.url === hls && video.currentSrc && !video.getAttribute('src'))) video.src = source.url;
+      return;
+    }
+    withHlsjs(function (Hls) {
+      if (!Hls) { mse = false; video.src = fitting().url; return; }
+      hlsjs = new Hls({ capLevelToPlayerSize: true, startLevel: -1 });
+      hlsjs.loadSource(hls);
+      hlsjs.attachMedia(video);
+    });
+  }
+
   function play(value, keepPosition) {
     var source = sourceFor(value);
     var at = video.currentTime, wasPlaying = !video.paused;
-    // The page's own <source> already loads the master playlist where HLS plays natively:
-    // setting the same URL again would restart that load and lose its round trips.
-    if (!(nativeHls && source.url === hls && video.currentSrc && !video.getAttribute('src'))) video.src = source.url;
+    attach(source);
     video.dataset.quality = value;
     if (now) now.textContent = source.label;
     if (keepPosition && at > 0) {
@@ -75,10 +105,52 @@
     }
   }
 
+  // The strip of frames: built when the learner opens it, so a slow link loads the
+  // picture only for those who want it; a frame seeks to its moment.
+  var strip = document.getElementById('filmstrip');
+  if (strip) {
+    strip.addEventListener('toggle', function () {
+      var frames = strip.querySelector('.frames');
+      if (!strip.open || frames.childElementCount) return;
+      var d = strip.dataset, w = +d.width, h = +d.height, cols = +d.columns, step = +d.interval;
+      for (var i = 0; i < +d.count; i++) {
+        var b = document.createElement('button');
+        var t = Math.floor(i * step);
+        b.type = 'button';
+        b.className = 'frame';
+        b.style.width = w + 'px';
+        b.style.height = h + 'px';
+        b.style.backgroundImage = 'url("' + d.url + '")';
+        b.style.backgroundPosition = -(i % cols) * w + 'px ' + -Math.floor(i / cols) * h + 'px';
+        b.dataset.time = t;
+        b.textContent = Math.floor(t / 60) + ':' + ('0' + t % 60).slice(-2);
+        b.addEventListener('click', function (e) {
+          video.currentTime = +e.currentTarget.dataset.time;
+          video.play().catch(function () {});
+        });
+        frames.appendChild(b);
+      }
+    });
+  }
+
+  // A rendition kept on the device for offline study (offline.js) plays from there, with
+  // or without a network: its bytes are already paid for. Kept under the token-free key.
+  function downloaded() {
+    if (!window.caches) return Promise.resolve(null);
+    var found = choices.map(function (c) {
+      var key = c.url.replace(/^(\/content\/\d+\/)[^/]+\//, '$1-/');
+      return caches.match(key).then(function (hit) { return hit ? c : null; }, function () { return null; });
+    });
+    return Promise.all(found).then(function (hits) { return hits.filter(Boolean)[0] || null; });
+  }
+
   var start = saved();
   if (start !== 'auto' && !choices.some(function (c) { return c.key === start; })) start = 'auto';
-  select.value = start;
-  play(start, false);
+  downloaded().then(function (kept) {
+    if (kept) start = kept.key;
+    select.value = start;
+    play(start, false);
+  });
   select.addEventListener('change', function () {
     remember(select.value);
     play(select.value, true);

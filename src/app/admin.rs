@@ -21,6 +21,17 @@ pub struct Overview {
     pub users: Vec<users::UserListRow>,
     pub audit: Vec<audit::AuditRow>,
     pub registration: bool,
+    pub storage: StorageView,
+}
+
+/// The blob store's size in MB, and how much of it is video renditions (as text: the
+/// page puts them into a sentence with Tera's `replace`, which takes text).
+#[derive(Serialize)]
+pub struct StorageView {
+    pub files: String,
+    pub megabytes: String,
+    pub rendition_files: String,
+    pub rendition_megabytes: String,
 }
 
 /// A new account as the admin typed it: codes of its school and region, if any.
@@ -45,7 +56,14 @@ pub async fn overview(state: &AppState) -> Result<Overview, AppError> {
         users: users::list(&state.db, 200).await?,
         audit: audit::recent(&state.db, 100).await?,
         registration: registration_open(state).await?,
+        storage: storage(state).await?,
     })
+}
+
+async fn storage(state: &AppState) -> Result<StorageView, AppError> {
+    let t = crate::db::blobs::totals(&state.db).await?;
+    let mb = |bytes: i64| format!("{:.1}", bytes as f64 / 1e6);
+    Ok(StorageView { files: t.files.to_string(), megabytes: mb(t.bytes), rendition_files: t.rendition_files.to_string(), rendition_megabytes: mb(t.rendition_bytes) })
 }
 
 async fn region(state: &AppState, code: &str) -> Result<org::RegionRow, AppError> {

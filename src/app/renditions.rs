@@ -206,12 +206,24 @@ pub struct QualityChoice {
     pub bandwidth: u64,
 }
 
+#[derive(Debug, Clone, Serialize)]
+pub struct ThumbnailStrip {
+    pub url: String,
+    pub width: u32,
+    pub height: u32,
+    pub columns: u32,
+    pub count: u32,
+    pub interval: f64,
+}
+
 /// The renditions of a video lesson as the player offers them.
 #[derive(Debug, Clone, Serialize)]
 pub struct VideoPlayer {
     /// The HLS master playlist, for browsers that play HLS themselves.
     pub hls: String,
     pub poster: Option<String>,
+    /// The strip of frames for seeking by picture, with its geometry.
+    pub thumbnails: Option<ThumbnailStrip>,
     pub choices: Vec<QualityChoice>,
     /// `choices` as JSON, for the page's script.
     pub choices_json: String,
@@ -239,5 +251,32 @@ pub async fn player_for(state: &AppState, item_id: i64) -> Result<Option<VideoPl
         .filter_map(|(key, v)| v.map(|v| QualityChoice { key, url: url(&v.file), height: v.height, bandwidth: v.bandwidth }))
         .collect();
     let choices_json = serde_json::to_string(&choices).expect("serialisable");
-    Ok(Some(VideoPlayer { hls: url(&made.master), poster: made.poster.as_deref().map(url), choices, choices_json }))
+    let thumbnails = made.thumbnails.as_ref().map(|t| ThumbnailStrip { url: url(&t.file), width: t.width, height: t.height, columns: t.columns, count: t.count, interval: t.interval });
+    Ok(Some(VideoPlayer { hls: url(&made.master), poster: made.poster.as_deref().map(url), thumbnails, choices, choices_json }))
+}
+
+/// For an offline copy of video lesson `item_id`: its launch path (the file it replaces)
+/// and the version-relative paths and sizes of the rendition `quality` names and the poster.
+/// `None` until the renditions are made.
+pub async fn offline_files(state: &AppState, item_id: i64, quality: &str) -> Result<Option<(String, Vec<(String, i64)>)>, AppError> {
+    let item = crate::db::courses::item(&state.db, item_id).await?;
+    let Some(launch) = item.launch.clone().filter(|_| item.kind == "video") else { return Ok(None) };
+    let file = crate::db::courses::version_file(&state.db, item.version_id, &launch).await?;
+    let Some(made) = made_for(state, &file.sha256).await? else { return Ok(None) };
+    let video: Vec<&transcode::Variant> = made.variants.iter().filter(|v| v.height > 0).collect();
+    let chosen = match quality {
+        "audio" => made.variants.iter().find(|v| v.height == 0),
+        "standard" => made.variants.iter().find(|v| v.name == "360p").or(video.get(1).copied()),
+        "high" => video.last().copied(),
+        _ => video.first().copied(),
+    };
+    let Some(chosen) = chosen.or(video.first().copied()) else { return Ok(None) };
+    let mut wanted = vec![chosen.file.clone()];
+    wanted.extend(made.poster.clone());
+    let mut files = Vec::new();
+    for path in wanted {
+        let Some((_, size, _)) = store::file_of_version(&state.db, item.version_id, &file.sha256, &path).await? else { continue };
+        files.push((format!("{}{}/{path}", super::content::RENDITIONS_PREFIX, file.sha256), size));
+    }
+    Ok(Some((launch, files)))
 }

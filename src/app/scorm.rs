@@ -79,11 +79,8 @@ pub async fn player(state: &AppState, user: Option<&SessionUser>, lesson: Lesson
         "limits": {"suspend_data_max": state.settings.suspend_data_max},
         "beacon": format!("/scorm/commit/{}/{}/{}/{}", user.id, item.id, launch.session,
             state.signer.sign_purpose(&commit_purpose(user.id, item.id, launch.session))),
-    })
-    .to_string()
-    .replace('<', "\\u003c")
-    .replace('>', "\\u003e")
-    .replace('&', "\\u0026");
+    });
+    let launch_json = script_json(&launch_json);
     let wrapper_url = format!(
         "{origin}/scorm/wrapper?player={}",
         percent_encoding::utf8_percent_encode(app_origin, percent_encoding::NON_ALPHANUMERIC)
@@ -96,6 +93,25 @@ pub async fn player(state: &AppState, user: Option<&SessionUser>, lesson: Lesson
         launch_json,
         own_window: false,
     }))
+}
+
+/// JSON for `<script type="application/json">`, with `<`, `>` and `&` escaped.
+fn script_json(v: &serde_json::Value) -> String {
+    v.to_string().replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026")
+}
+
+impl ScormPlayer {
+    /// Sets `adl.nav.request_valid.continue` and `.previous` (RTE 4.4.3) in the launch
+    /// state from the sequencer's answer; they are read-only to the SCO and not stored.
+    pub fn with_nav_validity(mut self, can_continue: bool, can_previous: bool) -> ScormPlayer {
+        let Ok(mut launch) = serde_json::from_str::<serde_json::Value>(&self.launch_json) else { return self };
+        if let Some(values) = launch["state"]["values"].as_object_mut() {
+            values.insert("adl.nav.request_valid.continue".into(), can_continue.to_string().into());
+            values.insert("adl.nav.request_valid.previous".into(), can_previous.to_string().into());
+            self.launch_json = script_json(&launch);
+        }
+        self
+    }
 }
 
 /// How a learner may move between lessons: the organization's SCORM 2004 control modes
@@ -114,17 +130,31 @@ pub async fn navigation(state: &AppState, version_id: Option<i64>, format: &str)
     Ok(Navigation { choice: mode["choice"].as_bool().unwrap_or(true), forward_only: mode["forwardOnly"].as_bool().unwrap_or(false) })
 }
 
-/// Commits CMI values of the learner's SCO session; every value is validated again.
+/// A commit's reply, with the page a SCORM 2004 SCO's `adl.nav.request` leads to when it
+/// terminated with one.
+#[derive(Debug, Serialize)]
+pub struct Committed {
+    #[serde(flatten)]
+    pub reply: CommitReply,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_url: Option<String>,
+}
+
+/// Commits CMI values of the learner's SCO session; every value is validated again. In a
+/// sequenced course the values reach the tracking model too.
 #[tracing::instrument(skip_all, fields(item_id = item_id, session = session))]
-pub async fn commit(state: &AppState, user: &SessionUser, item_id: i64, session: i64, body: CommitBody) -> Result<CommitReply, AppError> {
+pub async fn commit(state: &AppState, user: &SessionUser, item_id: i64, session: i64, body: CommitBody) -> Result<Committed, AppError> {
     let limits = Limits { suspend_data_max: state.settings.suspend_data_max };
-    Ok(state.tracker.scorm_commit(user, item_id, session, body, &limits).await?)
+    let terminated = body.r#final;
+    let reply = state.tracker.scorm_commit(user, item_id, session, body, &limits).await?;
+    let next_url = super::sequencing::after_commit(state, user.id, item_id, terminated).await?;
+    Ok(Committed { reply, next_url })
 }
 
 /// [`commit`] for the bridge's beacon, which carries no session: `key` (handed out with the
 /// launch) allows committing to that one SCO session of that learner.
 #[tracing::instrument(skip_all, fields(user_id = user_id, item_id = item_id, session = session))]
-pub async fn keyed_commit(state: &AppState, user_id: i64, item_id: i64, session: i64, key: &str, body: CommitBody) -> Result<CommitReply, AppError> {
+pub async fn keyed_commit(state: &AppState, user_id: i64, item_id: i64, session: i64, key: &str, body: CommitBody) -> Result<Committed, AppError> {
     if !state.signer.verify_purpose(&commit_purpose(user_id, item_id, session), key) {
         return Err(AppError::Forbidden);
     }

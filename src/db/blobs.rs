@@ -53,3 +53,23 @@ pub async fn all(db: &Db) -> DbResult<Vec<String>> {
         .await?;
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
+
+/// What the blob store holds, as the database knows it.
+#[derive(Debug, Clone, Copy, Default, serde::Serialize)]
+pub struct StorageTotals {
+    pub files: i64,
+    pub bytes: i64,
+    /// Of those, the blobs that are video renditions.
+    pub rendition_files: i64,
+    pub rendition_bytes: i64,
+}
+
+pub async fn totals(db: &Db) -> DbResult<StorageTotals> {
+    let all: (i64, Option<i64>) = sqlx::query_as("SELECT COUNT(*), CAST(SUM(size) AS BIGINT) FROM blobs").fetch_one(&db.pool).await?;
+    let renditions: (i64, Option<i64>) = sqlx::query_as(
+        "SELECT COUNT(*), CAST(SUM(size) AS BIGINT) FROM blobs b WHERE EXISTS (SELECT 1 FROM renditions r WHERE r.sha256 = b.sha256)",
+    )
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(StorageTotals { files: all.0, bytes: all.1.unwrap_or(0), rendition_files: renditions.0, rendition_bytes: renditions.1.unwrap_or(0) })
+}

@@ -350,6 +350,15 @@ pub async fn version_file(db: &Db, version_id: i64, path: &str) -> DbResult<Vers
     .ok_or(DbError::NotFound("file"))
 }
 
+/// Every file of a version with its size, by path: what an offline copy must hold.
+#[tracing::instrument(skip(db))]
+pub async fn version_file_sizes(db: &Db, version_id: i64) -> DbResult<Vec<(String, i64)>> {
+    Ok(sqlx::query_as("SELECT path, size FROM version_files WHERE version_id = $1 ORDER BY path")
+        .bind(version_id)
+        .fetch_all(&db.pool)
+        .await?)
+}
+
 /// Courses a teacher (their school's) or an admin (all) manages, unpublished included.
 pub async fn managed(db: &Db, school_id: Option<i64>, all: bool) -> DbResult<Vec<CourseRow>> {
     Ok(sqlx::query_as(&format!(

@@ -11,6 +11,7 @@ mod multirow;
 pub mod org;
 pub mod roster;
 pub mod scorm;
+pub mod sequencing;
 pub mod progress;
 pub mod progress_log;
 pub mod progress_pending;

@@ -39,6 +39,23 @@ pub fn place(entries: &[Entry], item_id: i64, forward_only: bool, choice: bool) 
     })
 }
 
+/// Whether a lesson of this kind, in a course of this format, works from an offline copy:
+/// external links need their site, and SCORM/cmi5 content runs on the content origin (with
+/// a runtime that commits to the server), which the application's service worker cannot
+/// serve.
+pub fn works_offline(kind: &str, course_format: &str) -> bool {
+    match kind {
+        "folder" | "link" | "sco" | "cmi5_au" => false,
+        "asset" => !runs_on_content_origin(course_format),
+        _ => true,
+    }
+}
+
+/// SCORM and cmi5 courses: their files are served to the lesson from the content origin.
+pub fn runs_on_content_origin(course_format: &str) -> bool {
+    matches!(course_format, "scorm12" | "scorm2004" | "cmi5")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -50,6 +67,13 @@ mod tests {
             Entry { id: 3, folder: false, done: false },
             Entry { id: 4, folder: false, done: false },
         ]
+    }
+
+    #[test]
+    fn offline_copies_hold_what_the_service_worker_can_serve() {
+        assert!(works_offline("video", "native") && works_offline("html", "imscc") && works_offline("asset", "plain"));
+        assert!(!works_offline("link", "native") && !works_offline("folder", "native"));
+        assert!(!works_offline("sco", "scorm12") && !works_offline("cmi5_au", "cmi5") && !works_offline("asset", "scorm2004"));
     }
 
     #[test]

@@ -142,6 +142,29 @@ pub struct Made {
     pub master: String,
     pub variants: Vec<Variant>,
     pub poster: Option<String>,
+    #[serde(default)]
+    pub thumbnails: Option<Thumbnails>,
+}
+
+/// A strip of small frames at even intervals, for seeking by picture: one image of
+/// `columns` per row, and a WebVTT file (`#xywh=` cues) for players that read one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Thumbnails {
+    pub file: String,
+    pub vtt: String,
+    pub width: u32,
+    pub height: u32,
+    pub columns: u32,
+    pub count: u32,
+    /// Seconds between two frames.
+    pub interval: f64,
+}
+
+/// How many frames a strip of a video of `duration` seconds has, and how far apart: one
+/// every 10 s, at least 1 and at most 100 (a long lecture gets sparser frames).
+pub fn thumbnail_plan(duration: f64) -> (u32, f64) {
+    let count = ((duration / 10.0).ceil() as u32).clamp(1, 100);
+    (count, duration.max(0.1) / f64::from(count))
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -178,8 +201,9 @@ pub fn make(tools: &Tools, source_file: &Path, out: &Path, progress: &dyn Fn(f64
     let master = "hls/master.m3u8".to_string();
     write_master(&out.join(&master), &variants)?;
     let poster = self::poster(tools, source_file, &source, &out.join("poster.jpg")).then(|| "poster.jpg".to_string());
+    let thumbnails = self::thumbnails(tools, source_file, &source, out);
     progress(1.0);
-    Ok(Made { master, variants, poster })
+    Ok(Made { master, variants, poster, thumbnails })
 }
 
 /// Runs ffmpeg, reading `-progress` output to report how far through `duration` it is.
@@ -375,9 +399,57 @@ fn poster(tools: &Tools, input: &Path, source: &Source, output: &Path) -> bool {
     run_ffmpeg(tools, &args, 0.0, &|_| {}, &AtomicBool::new(false)).is_ok() && output.is_file()
 }
 
+const THUMB_WIDTH: u32 = 160;
+const THUMB_COLUMNS: u32 = 10;
+
+/// The strip (`thumbs.jpg`) and its cues (`thumbs.vtt`); `None` when ffmpeg could not make it.
+fn thumbnails(tools: &Tools, input: &Path, source: &Source, out: &Path) -> Option<Thumbnails> {
+    if source.width == 0 || source.height == 0 {
+        return None;
+    }
+    let (count, interval) = thumbnail_plan(source.duration);
+    let height = ((THUMB_WIDTH * source.height / source.width.max(1)) & !1).max(2);
+    let columns = THUMB_COLUMNS.min(count);
+    let rows = count.div_ceil(columns);
+    let args: Vec<String> = vec![
+        "-i".into(),
+        input.display().to_string(),
+        "-vf".into(),
+        format!("fps=1/{interval:.3},scale={THUMB_WIDTH}:{height},tile={columns}x{rows}"),
+        "-frames:v".into(),
+        "1".into(),
+        "-q:v".into(),
+        "6".into(),
+        out.join("thumbs.jpg").display().to_string(),
+    ];
+    run_ffmpeg(tools, &args, 0.0, &|_| {}, &AtomicBool::new(false)).ok()?;
+    let mut vtt = String::from("WEBVTT\n");
+    for i in 0..count {
+        let (x, y) = ((i % columns) * THUMB_WIDTH, (i / columns) * height);
+        let (from, to) = (f64::from(i) * interval, f64::from(i + 1) * interval);
+        vtt.push_str(&format!("\n{} --> {}\nthumbs.jpg#xywh={x},{y},{THUMB_WIDTH},{height}\n", vtt_time(from), vtt_time(to)));
+    }
+    std::fs::write(out.join("thumbs.vtt"), vtt).ok()?;
+    Some(Thumbnails { file: "thumbs.jpg".into(), vtt: "thumbs.vtt".into(), width: THUMB_WIDTH, height, columns, count, interval })
+}
+
+fn vtt_time(seconds: f64) -> String {
+    let ms = (seconds * 1000.0).round() as u64;
+    format!("{:02}:{:02}:{:02}.{:03}", ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_strip_has_a_frame_every_ten_seconds_up_to_a_hundred() {
+        assert_eq!(thumbnail_plan(600.0), (60, 10.0));
+        assert_eq!(thumbnail_plan(6.0), (1, 6.0));
+        let (count, interval) = thumbnail_plan(5400.0);
+        assert_eq!((count, interval), (100, 54.0), "a 90-minute lecture");
+        assert_eq!(vtt_time(3725.5), "01:02:05.500");
+    }
 
     fn source(height: u32, has_audio: bool) -> Source {
         Source { width: height * 16 / 9, height, duration: 600.0, has_audio }

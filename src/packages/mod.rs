@@ -4,6 +4,7 @@
 //! into a [`ParsedPackage`] (or a list of [`Problem`]s to show the uploader), and the caller
 //! stores `files` by streaming them through [`PackageSource::copy_entry`].
 
+mod activity_tree;
 mod cmi5;
 mod detect;
 mod dirread;

@@ -7,6 +7,7 @@ use serde_json::{json, Map, Value};
 use super::detect::IMS_MANIFEST;
 use super::ims::{apply_parameters, based_href, lom_text};
 use super::names::{is_absolute_url, split_query};
+use super::activity_tree;
 use super::sequencing;
 use super::outline::{flatten, folder, playable_count, Node};
 use super::scorm_runtime::item_runtime;
@@ -59,8 +60,14 @@ pub(super) fn parse(
     let mut items = flatten(nodes);
     review_prerequisites(&mut items, format, &mut cx.warnings);
     let collection = manifest.child("sequencingCollection").map(Element::to_json);
+    let mut activity_tree = None;
     if format == PackageFormat::Scorm2004 {
         sequencing::review(&mut items, collection.as_ref(), &mut cx.warnings);
+        if let Some(org) = org {
+            let kept: HashSet<&str> = items.iter().filter(|i| i.kind != ItemKind::Folder).map(|i| i.identifier.as_str()).collect();
+            let tree = activity_tree::read(org, manifest.child("sequencingCollection"), &kept, &mut cx.warnings);
+            activity_tree = serde_json::to_value(tree).ok();
+        }
     }
     if cx.errors.is_empty() && playable_count(&items) == 0 {
         let line = org.map(|o| o.line).unwrap_or(manifest.line);
@@ -97,6 +104,9 @@ pub(super) fn parse(
             let mut m = metadata(manifest, org);
             let org_seq = org.child("sequencing").map(Element::to_json);
             m["controlMode"] = sequencing::control_mode(org_seq.as_ref(), collection.as_ref());
+            if let Some(tree) = activity_tree {
+                m["activityTree"] = tree;
+            }
             m
         },
         root: String::new(),

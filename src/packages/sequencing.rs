@@ -1,6 +1,7 @@
-//! SCORM 2004 sequencing at import: what this server applies (rollup contribution, limit
-//! conditions and control modes, kept in each item's runtime) and, by name, what it does
-//! not enforce, so an author is told instead of the rules being silently ignored.
+//! SCORM 2004 sequencing at import: the values older code reads from each item's runtime
+//! (rollup contribution, attempt limit, the organization's control modes) and, by name,
+//! what the sequencing engine does not support, so the teacher is told instead of those
+//! parts being silently ignored. The activity tree itself is `activity_tree`'s.
 
 use serde_json::Value;
 
@@ -60,7 +61,7 @@ pub(super) fn review(items: &mut [ParsedItem], collection: Option<&Value>, warni
         if !unsupported.is_empty() {
             warnings.push(Problem::new(
                 IMS_MANIFEST,
-                format!("item `{}`: sequencing not enforced by this server: {}", item.identifier, unsupported.join(", ")),
+                format!("item `{}`: not supported by this server: {}", item.identifier, unsupported.join(", ")),
             ));
         }
     }
@@ -86,29 +87,45 @@ fn declared_objectives(layers: &[&Value]) -> Vec<Value> {
     out
 }
 
-/// The elements of one `<sequencing>` beyond control modes, attempt limits, the primary
-/// objective's measure, delivery controls and rollup contribution.
+/// The parts of one `<sequencing>` the sequencing engine (`scorm::sequencing`) does not
+/// carry out: everything else of the SN book is applied.
 fn unsupported_in(seq: &Value, out: &mut Vec<String>) {
     for rules in children(seq, "sequencingRules") {
         for rule in rules["children"].as_array().into_iter().flatten() {
-            let action = children(rule, "ruleAction").next().and_then(|a| attr(a, "action")).unwrap_or("?");
-            out.push(format!("{} ({action})", rule["element"].as_str().unwrap_or("rule")));
-        }
-    }
-    for rollup in children(seq, "rollupRules") {
-        if children(rollup, "rollupRule").next().is_some() {
-            out.push("custom rollupRule".into());
+            for conditions in children(rule, "ruleConditions") {
+                for c in children(conditions, "ruleCondition") {
+                    if let Some(kind @ ("timeLimitExceeded" | "outsideAvailableTimeRange")) = attr(c, "condition") {
+                        out.push(format!("rule condition {kind} (never true here)"));
+                    }
+                }
+            }
         }
     }
     for objectives in children(seq, "objectives") {
-        let maps = objectives["children"].as_array().into_iter().flatten().any(|o| children(o, "mapInfo").next().is_some());
-        if maps {
-            out.push("global objective maps (mapInfo)".into());
+        for o in objectives["children"].as_array().into_iter().flatten() {
+            for m in children(o, "mapInfo") {
+                let scores = ["readRawScore", "readMinScore", "readMaxScore", "writeRawScore", "writeMinScore", "writeMaxScore"];
+                // Named only when a package asks for them: SCOs read them through
+                // cmi.objectives, which this server does not fill from globals.
+                if scores.iter().any(|k| attr(m, k) == Some("true")) {
+                    out.push("global objective raw/min/max scores (adlseq:mapInfo)".into());
+                }
+            }
         }
     }
-    for name in ["randomizationControls", "constrainedChoiceConsiderations", "rollupConsiderations", "auxiliaryResources"] {
-        if children(seq, name).next().is_some() {
-            out.push(name.into());
+    if children(seq, "auxiliaryResources").next().is_some() {
+        out.push("auxiliaryResources".into());
+    }
+    for c in children(seq, "constrainedChoiceConsiderations") {
+        if attr(c, "constrainChoice") == Some("true") {
+            out.push("constrainChoice".into());
+        }
+    }
+    for c in children(seq, "controlMode") {
+        for name in ["useCurrentAttemptObjectiveInfo", "useCurrentAttemptProgressInfo"] {
+            if attr(c, name) == Some("false") {
+                out.push(format!("{name}=\"false\""));
+            }
         }
     }
     for limits in children(seq, "limitConditions") {
@@ -142,7 +159,10 @@ mod tests {
         ])]);
         let seq = el("sequencing", json!({"IDRef": "c"}), vec![
             el("limitConditions", json!({"attemptLimit": "2"}), vec![]),
-            el("sequencingRules", json!({}), vec![el("preConditionRule", json!({}), vec![el("ruleAction", json!({"action": "disabled"}), vec![])])]),
+            el("sequencingRules", json!({}), vec![el("preConditionRule", json!({}), vec![
+                el("ruleConditions", json!({}), vec![el("ruleCondition", json!({"condition": "timeLimitExceeded"}), vec![])]),
+                el("ruleAction", json!({"action": "disabled"}), vec![]),
+            ])]),
         ]);
         let mut item = super::super::outline::folder("i", "I");
         item.kind = ItemKind::Sco;
@@ -153,7 +173,7 @@ mod tests {
         assert!(!items[0].required, "excluded from rollup by the referenced collection entry");
         assert_eq!(items[0].runtime["attemptLimit"], 2);
         assert_eq!(warnings.len(), 1);
-        assert!(warnings[0].message.contains("item `i`") && warnings[0].message.contains("preConditionRule (disabled)"), "{}", warnings[0]);
+        assert!(warnings[0].message.contains("item `i`") && warnings[0].message.contains("not supported by this server: rule condition timeLimitExceeded"), "{}", warnings[0]);
         assert!(items[0].runtime.get("objectives").is_none(), "no objectives declared");
         let modes = control_mode(Some(&el("sequencing", json!({}), vec![el("controlMode", json!({"choice": "false", "flow": "true"}), vec![])])), None);
         assert_eq!(modes, json!({"choice": false, "flow": true, "forwardOnly": false}));

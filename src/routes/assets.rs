@@ -31,8 +31,8 @@ pub fn static_file(req: &HttpRequest, path: &str) -> Result<HttpResponse, AppErr
     let offered = [Encoding::brotli(), Encoding::gzip(), Encoding::identity()];
     let chosen = req.get_header::<AcceptEncoding>().and_then(|accept| accept.negotiate(offered.iter()));
     let (body, coding) = match chosen {
-        Some(e) if e == Encoding::brotli() && asset.brotli.is_some() => (asset.brotli.as_ref(), Some("br")),
-        Some(e) if e == Encoding::gzip() && asset.gzip.is_some() => (asset.gzip.as_ref(), Some("gzip")),
+        Some(e) if e == Encoding::brotli() && asset.encoded().brotli.is_some() => (asset.encoded().brotli.as_ref(), Some("br")),
+        Some(e) if e == Encoding::gzip() && asset.encoded().gzip.is_some() => (asset.encoded().gzip.as_ref(), Some("gzip")),
         _ => (Some(&asset.identity), None),
     };
     // The stored bytes' tag: the compression policy suffixes it per encoding.
@@ -42,7 +42,7 @@ pub fn static_file(req: &HttpRequest, path: &str) -> Result<HttpResponse, AppErr
     let unchanged = req.headers().get(header::IF_NONE_MATCH).is_some_and(|v| v.as_bytes() == etag.as_bytes());
     let mut res = if unchanged { HttpResponse::NotModified() } else { HttpResponse::Ok() };
     res.insert_header((header::ETAG, etag)).insert_header((header::CACHE_CONTROL, cache));
-    if asset.gzip.is_some() || asset.brotli.is_some() {
+    if asset.encoded().gzip.is_some() || asset.encoded().brotli.is_some() {
         res.insert_header((header::VARY, "Accept-Encoding"));
     }
     if unchanged {

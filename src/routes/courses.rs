@@ -40,6 +40,8 @@ struct LessonPage {
     locked: bool,
     /// SCORM 2004 control mode `choice`: whether the table of contents links lessons.
     choice: bool,
+    /// SCORM 2004 sequencing of a signed-in learner's course: table of contents, buttons.
+    sequencing: Option<crate::routes::scorm::SequencedLesson>,
 }
 
 pub(crate) fn html(body: String) -> HttpResponse {
@@ -97,10 +99,25 @@ pub async fn show_lesson(
     let (index, locked) = (place.index, place.locked || !items[place.index].locked_by.is_empty());
     let prev = place.prev.map(|p| items[p].item.page_url.clone());
     let next = place.next.map(|n| items[n].item.page_url.clone());
+    let sequencing = crate::routes::scorm::sequenced_lesson(&state, scope.user.as_ref(), &course, &items[index].item.identifier).await?;
+    if let Some(target) = sequencing.as_ref().and_then(|s| s.redirect.as_ref()) {
+        if let Some(other) = items.iter().find(|i| &i.item.identifier == target) {
+            return Ok(HttpResponse::SeeOther().insert_header((actix_web::http::header::LOCATION, other.item.page_url.clone())).finish());
+        }
+    }
+    // A sequenced course: the model decides, and its buttons replace the pager.
+    let (locked, prev, next) = match &sequencing {
+        Some(s) => (s.refused.is_some(), None, None),
+        None => (locked, prev, next),
+    };
     let item = items.remove(index);
     let quiz = quizzes::quiz_page(&state, scope.user.as_ref(), &item, query.attempt.as_deref(), env.lang).await?;
     let scorm = if locked { None } else { crate::routes::scorm::player_for(&state, &req, scope.user.as_ref(), &course, item.item.id).await? };
     let video = if locked { None } else { crate::app::renditions::player_for(&state, item.item.id).await? };
-    let page = LessonPage { course, item, items, progress: progress.course, prev, next, quiz, scorm, video, locked, choice: nav.choice };
+    let scorm = match (scorm, &sequencing) {
+        (Some(player), Some(s)) if !player.launch_json.is_empty() => Some(player.with_nav_validity(s.can_continue, s.can_previous)),
+        (player, _) => player,
+    };
+    let page = LessonPage { course, item, items, progress: progress.course, prev, next, quiz, scorm, video, locked, choice: nav.choice, sequencing };
     Ok(html(state.renderer.render("lessons/show.html", &env, &page)?))
 }

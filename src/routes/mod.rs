@@ -13,6 +13,7 @@ pub mod content_origin;
 pub mod error_pages;
 mod courses;
 mod health;
+mod offline;
 mod progress;
 mod quizzes;
 mod redirect;
@@ -48,8 +49,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/courses/{course_id}", web::get().to(courses::show_course))
         .route("/courses/{course_id}/lessons/{item_id}", web::get().to(courses::show_lesson))
         .route("/courses/{course_id}/lessons/{item_id}/quiz", web::post().to(quizzes::submit_quiz))
+        .route("/courses/{course_id}/navigate", web::post().to(scorm::navigate))
         .route("/static/{path:.+}", web::get().to(assets::serve_static))
         .route("/favicon.ico", web::get().to(assets::favicon))
+        .route("/sw.js", web::get().to(offline::service_worker))
+        .route("/manifest.webmanifest", web::get().to(offline::web_manifest))
         .route("/lang/{code}", web::get().to(assets::switch_language))
         .route("/healthz", web::get().to(health::health))
         .route("/login", web::get().to(accounts::show_login))
@@ -92,6 +96,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/courses/{course_id}", web::get().to(api_courses::get_course))
                 .route("/courses/{course_id}/versions", web::get().to(api_courses::list_versions))
                 .route("/courses/{course_id}/renditions", web::get().to(api_courses::list_renditions))
+                .route("/courses/{course_id}/offline", web::get().to(offline::show_offline_manifest))
                 .route("/courses/{course_id}/versions/{version_id}", web::get().to(api_courses::get_version))
                 .route("/courses/{course_id}/versions/{version_id}", web::delete().to(api_courses::delete_version))
                 .route("/packages", web::post().to(api_packages::upload_package))

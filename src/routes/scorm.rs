@@ -2,9 +2,12 @@
 //! endpoint the player posts to, and the learner's SCO state as JSON.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::app::scorm::{self as sco, AttemptRow, Lesson};
+use crate::app::sequencing as seq;
+pub use crate::app::sequencing::SequencedLesson;
+use crate::scorm::sequencing::NavRequest;
 use crate::app::AppState;
 use crate::auth::client::ClientInfo;
 use crate::auth::policy::Scope;
@@ -33,6 +36,40 @@ pub async fn player_for(
     let app_origin = ClientInfo::of(req, &state.settings.trusted_proxies).origin();
     let lesson = Lesson { course_id: course.id, format: &course.format, item_id, lang: crate::i18n::Lang::of_request(req) };
     sco::player(state, user, lesson, &app_origin, content_url).await
+}
+
+/// What SCORM 2004 sequencing allows on the lesson `identifier` of a signed-in learner's
+/// course; `None` for other courses and guests.
+pub async fn sequenced_lesson(state: &AppState, user: Option<&SessionUser>, course: &CourseView, identifier: &str) -> Result<Option<SequencedLesson>, AppError> {
+    match (user, course.version_id, course.format.as_str()) {
+        (Some(user), Some(version_id), "scorm2004") => seq::enter(state, user.id, version_id, identifier).await,
+        _ => Ok(None),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct NavigateForm {
+    /// An `adl.nav.request` value: `continue`, `previous`, `suspendAll`, `{target=ID}choice` ...
+    request: String,
+}
+
+/// `POST /courses/{course_id}/navigate`: the player's navigation buttons; the learner is
+/// sent to the lesson the sequencing delivers, or to the course page when the session ends.
+#[tracing::instrument(skip_all, fields(course_id = *course_id))]
+pub async fn navigate(
+    state: web::Data<AppState>,
+    scope: Scope,
+    user: CurrentUser,
+    course_id: web::Path<i64>,
+    form: web::Form<NavigateForm>,
+    lang: Lang,
+) -> Result<HttpResponse, AppError> {
+    let (course, _, _) = load_course(&state, &scope, *course_id, lang).await?;
+    let Some(version_id) = course.version_id.filter(|_| course.format == "scorm2004") else { return Err(AppError::NotFound("sequenced course")) };
+    let request = NavRequest::parse(&form.request).map_err(AppError::BadRequest)?.ok_or_else(|| AppError::BadRequest("no navigation request".into()))?;
+    let navigated = seq::navigate(&state, user.0.id, version_id, &request).await?;
+    let location = seq::page_of(&state, course.id, version_id, &navigated).await?;
+    Ok(HttpResponse::SeeOther().insert_header((actix_web::http::header::LOCATION, location)).finish())
 }
 
 pub async fn navigation(state: &AppState, course: &CourseView) -> Result<Navigation, AppError> {

@@ -4,3 +4,4 @@
 
 pub mod cmi;
 pub mod runtime;
+pub mod sequencing;

@@ -50,9 +50,19 @@ async fn admin_token(app: &TestApp) -> String {
 }
 
 async fn renditions(app: &TestApp, token: &str, course: i64) -> Value {
-    let res = app.client.get(app.url(&format!("/api/v1/courses/{course}/renditions"))).bearer_auth(token).send().await.unwrap();
-    assert_eq!(res.status(), 200);
-    res.json().await.unwrap()
+    // This test's server shares the test's one thread with blocking waits for the child
+    // servers, so an idle keep-alive connection may be closed as it is reused: ask again.
+    for _ in 0..5 {
+        match app.client.get(app.url(&format!("/api/v1/courses/{course}/renditions"))).bearer_auth(token).send().await {
+            Ok(res) => {
+                assert_eq!(res.status(), 200);
+                return res.json().await.unwrap();
+            }
+            Err(e) if e.is_request() => tokio::time::sleep(Duration::from_millis(100)).await,
+            Err(e) => panic!("{e}"),
+        }
+    }
+    panic!("the renditions API did not answer")
 }
 
 /// Polls the course's rendition jobs until the first video's state is one of `states`.
@@ -110,6 +120,7 @@ async fn a_video_gets_a_ladder_hls_and_a_poster_after_import_served_with_ranges(
     let lesson = course_json["items"][0]["page_url"].as_str().unwrap().to_string();
     let html = app.get(&lesson).await.text().await.unwrap();
     let master_url = attr(&html, "data-hls");
+    assert!(!html.contains("hls.light.min.js\"></script>"), "hls.js is loaded only where needed");
     let poster_url = attr(&html, "poster");
     let choices: Value = serde_json::from_str(&attr(&html, "data-choices")).unwrap();
     let keys: Vec<&str> = choices.as_array().unwrap().iter().map(|c| c["key"].as_str().unwrap()).collect();
@@ -152,6 +163,12 @@ async fn a_video_gets_a_ladder_hls_and_a_poster_after_import_served_with_ranges(
     assert!(streams["streams"].as_array().unwrap().iter().any(|s| s["codec_type"] == "audio" && s["codec_name"] == "aac" && s["channels"] == 1));
     let audio = ffprobe(&app.get(choices[3]["url"].as_str().unwrap()).await.bytes().await.unwrap());
     assert!(audio["streams"].as_array().unwrap().iter().all(|s| s["codec_type"] == "audio"), "{audio}");
+    // The strip of frames for seeking by picture, and its WebVTT cues.
+    let strip = attr(&html[html.find("id=\"filmstrip\"").expect("a filmstrip")..], "data-url");
+    let sprite = ffprobe(&app.get(&strip).await.bytes().await.unwrap());
+    assert_eq!((sprite["streams"][0]["width"].as_i64(), sprite["streams"][0]["height"].as_i64()), (Some(160), Some(90)), "{sprite}");
+    let vtt = app.get(&strip.replace("thumbs.jpg", "thumbs.vtt")).await.text().await.unwrap();
+    assert!(vtt.starts_with("WEBVTT") && vtt.contains("00:00:00.000 --> 00:00:08.") && vtt.contains("thumbs.jpg#xywh=0,0,160,90"), "{vtt}");
     let poster = app.get(&poster_url).await;
     assert_eq!(poster.headers()["content-type"], "image/jpeg");
     assert!(poster.bytes().await.unwrap().starts_with(&[0xFF, 0xD8]));
@@ -159,6 +176,15 @@ async fn a_video_gets_a_ladder_hls_and_a_poster_after_import_served_with_ranges(
     // A token for another version reaches none of these files.
     let other = app.url(&master_url).replacen("/content/1/", "/content/999/", 1);
     assert_ne!(app.client.get(other).send().await.unwrap().status(), 200);
+
+    // The admin sees what the renditions take in storage.
+    let admin_res = app.client.get(app.url("/admin")).bearer_auth(&token).header("accept-language", "en").send().await.unwrap();
+    let status = admin_res.status();
+    let admin_page = admin_res.text().await.unwrap();
+    assert_eq!(status, 200, "{}", &admin_page[..500.min(admin_page.len())]);
+    let storage = &admin_page[admin_page.find("id=\"storage\"").expect("a storage figure")..];
+    let renditions_count = courseware::db::blobs::totals(&app.db).await.unwrap().rendition_files;
+    assert!(renditions_count > 20 && storage.contains(&format!("video renditions: {renditions_count} files")), "{}", &storage[..300.min(storage.len())]);
 
     // Deleting the course and collecting garbage removes the renditions' blobs too.
     let blobs_before = courseware::db::blobs::all(&app.db).await.unwrap().len();
@@ -258,6 +284,17 @@ async fn a_job_whose_server_is_killed_is_taken_again_after_a_restart() {
     assert!(leftovers.is_empty(), "the killed attempt's folder is gone: {leftovers:?}");
 }
 
+/// Imports a 6 s video, waits for its renditions and returns its lesson page's address.
+async fn rendered_lesson(app: &TestApp) -> String {
+    let token = admin_token(app).await;
+    let dir = tempfile::tempdir().unwrap();
+    let res = app.upload(&token, &video_package(dir.path(), 6)).await;
+    let course = res.json::<Value>().await.unwrap()["course_id"].as_i64().unwrap();
+    assert_eq!(wait_for_state(app, &token, course, &["done", "failed"], Duration::from_secs(240)).await["state"], "done");
+    let course_json: Value = app.client.get(app.url(&format!("/api/v1/courses/{course}"))).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    app.url(course_json["items"][0]["page_url"].as_str().unwrap())
+}
+
 #[tokio::test]
 async fn the_lesson_page_plays_a_rendition_and_remembers_the_learners_choice() {
     if !have_ffmpeg() {
@@ -265,13 +302,7 @@ async fn the_lesson_page_plays_a_rendition_and_remembers_the_learners_choice() {
     }
     let app = spawn_app_with_env(Options { import_demo: false }, &[("COURSEWARE_TRANSCODE_WORKERS", "1")]).await;
     let Some(browser) = crate::webdriver::Browser::start("the_lesson_page_plays_a_rendition_and_remembers_the_learners_choice").await else { return };
-    let token = admin_token(&app).await;
-    let dir = tempfile::tempdir().unwrap();
-    let res = app.upload(&token, &video_package(dir.path(), 6)).await;
-    let course = res.json::<Value>().await.unwrap()["course_id"].as_i64().unwrap();
-    assert_eq!(wait_for_state(&app, &token, course, &["done", "failed"], Duration::from_secs(240)).await["state"], "done");
-    let course_json: Value = app.client.get(app.url(&format!("/api/v1/courses/{course}"))).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
-    let lesson = app.url(course_json["items"][0]["page_url"].as_str().unwrap());
+    let lesson = rendered_lesson(&app).await;
 
     browser.goto(&lesson).await;
     assert!(browser.wait_for("document.querySelector('video#player') && document.querySelector('video#player').readyState >= 1", Duration::from_secs(20)).await, "metadata of a rendition");
@@ -293,4 +324,74 @@ async fn the_lesson_page_plays_a_rendition_and_remembers_the_learners_choice() {
     assert_eq!(browser.eval("return document.getElementById('quality').value").await, "audio");
     let no_errors = browser.eval("return document.querySelector('video#player').error === null").await;
     assert_eq!(no_errors, true);
+}
+
+#[tokio::test]
+async fn without_native_hls_the_vendored_hls_js_plays_the_master_playlist() {
+    if !have_ffmpeg() {
+        return;
+    }
+    let app = spawn_app_with_env(Options { import_demo: false }, &[("COURSEWARE_TRANSCODE_WORKERS", "1")]).await;
+    let Some(browser) = crate::webdriver::Browser::start("without_native_hls_the_vendored_hls_js_plays_the_master_playlist").await else { return };
+    let lesson = rendered_lesson(&app).await;
+    // A browser that does not play HLS itself (Firefox, older Chromium), as far as the page can tell.
+    browser.cdp("Page.enable", serde_json::json!({})).await;
+    browser
+        .cdp("Page.addScriptToEvaluateOnNewDocument", serde_json::json!({"source":
+            "const orig = HTMLMediaElement.prototype.canPlayType; HTMLMediaElement.prototype.canPlayType = function (t) { return /mpegurl/i.test(t) ? '' : orig.call(this, t); };"}))
+        .await;
+    browser.goto(&lesson).await;
+    assert!(browser.wait_for("window.Hls !== undefined", Duration::from_secs(20)).await, "hls.js loaded from this server");
+    assert!(browser.wait_for("document.querySelector('video#player').readyState >= 1", Duration::from_secs(20)).await);
+    let src = browser.eval("return document.querySelector('video#player').currentSrc").await;
+    assert!(src.as_str().unwrap().starts_with("blob:"), "played through Media Source Extensions: {src}");
+    let scripts = browser.eval("return performance.getEntriesByType('resource').map(e => e.name).filter(n => n.includes('hls.light.min.js'))").await;
+    assert!(scripts[0].as_str().unwrap().starts_with(&app.address), "vendored, not from a CDN: {scripts}");
+    assert_eq!(browser.play_muted_video().await, "playing");
+    assert!(browser.wait_for("document.querySelector('video#player').currentTime > 1", Duration::from_secs(20)).await, "plays");
+}
+
+#[tokio::test]
+async fn a_course_kept_offline_holds_the_chosen_rendition_and_plays_it_without_a_network() {
+    if !have_ffmpeg() {
+        return;
+    }
+    let app = spawn_app_with_env(Options { import_demo: false }, &[("COURSEWARE_TRANSCODE_WORKERS", "1")]).await;
+    let Some(browser) = crate::webdriver::Browser::start("a_course_kept_offline_holds_the_chosen_rendition").await else { return };
+    let lesson = rendered_lesson(&app).await;
+    let course_id: i64 = lesson.split("/courses/").nth(1).unwrap().split('/').next().unwrap().parse().unwrap();
+    let learner = crate::progress::learner(&app, "offline_learner", None, None).await;
+
+    // The list for the download: the smallest picture and the poster instead of the upload.
+    let list = |quality: &'static str| {
+        let (app, token) = (&app, learner.token.clone());
+        async move {
+            let res = app.client.get(app.url(&format!("/api/v1/courses/{course_id}/offline?quality={quality}"))).bearer_auth(token).send().await.unwrap();
+            assert_eq!(res.status(), 200);
+            let body: Value = res.json().await.unwrap();
+            body["entries"].as_array().unwrap().iter().filter(|e| e["kind"] == "file").map(|e| e["key"].as_str().unwrap().to_string()).collect::<Vec<_>>()
+        }
+    };
+    let smooth = list("smooth").await;
+    assert!(smooth.iter().any(|k| k.ends_with("/240p.mp4")) && smooth.iter().any(|k| k.ends_with("/poster.jpg")), "{smooth:?}");
+    assert!(!smooth.iter().any(|k| k.ends_with("/lesson.mp4")), "the upload is not kept when a rendition is: {smooth:?}");
+    assert!(list("audio").await.iter().any(|k| k.ends_with("/audio.m4a")));
+    let bad = app.client.get(app.url(&format!("/api/v1/courses/{course_id}/offline?quality=huge"))).bearer_auth(&learner.token).send().await.unwrap();
+    assert_eq!(bad.status(), 400);
+
+    crate::offline_browser::sign_in_at(&browser, &app.address, "offline_learner").await;
+    crate::offline_browser::open_course_page(&browser, &app.address, course_id).await;
+    let status = crate::offline_browser::download_course(&browser).await;
+    assert_eq!(browser.eval("return !document.querySelector('#offline .offline-remove').hidden;").await, true, "downloaded: {status}");
+
+    // No network: the lesson plays the rendition kept on the device.
+    crate::offline_browser::emulate_offline(&browser, true).await;
+    browser.goto(&lesson).await;
+    assert!(browser.wait_for("document.querySelector('video#player') && document.querySelector('video#player').readyState >= 1", Duration::from_secs(15)).await, "the video opens offline");
+    let src = browser.eval("return [document.querySelector('video#player').currentSrc, document.getElementById('quality').value]").await;
+    assert!(src[0].as_str().unwrap().ends_with("/240p.mp4"), "{src}");
+    assert_eq!(src[1], "smooth");
+    assert_eq!(browser.play_muted_video().await, "playing");
+    assert!(browser.wait_for("document.querySelector('video#player').currentTime > 1", Duration::from_secs(15)).await, "plays offline");
+    crate::offline_browser::emulate_offline(&browser, false).await;
 }

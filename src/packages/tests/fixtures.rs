@@ -274,6 +274,20 @@ fn scorm2004_4th_sequencing_is_kept() {
     );
     let coll = &p.metadata["sequencingCollection"]["children"][0];
     assert_eq!(coll["attributes"]["ID"], "content_seq_rules");
+    let tree: crate::scorm::sequencing::definition::ActivityDef =
+        serde_json::from_value(p.metadata["activityTree"].clone()).expect("the activity tree is stored");
+    assert!(tree.sequencing.control.flow && tree.sequencing.control.choice);
+    let etiquette = &tree.children[1];
+    assert_eq!(etiquette.id, "etuqiette_item");
+    assert!(!etiquette.sequencing.rollup.objective_satisfied, "from the collection entry");
+    assert_eq!(etiquette.progress_weight, 0.3);
+    let previous = &etiquette.sequencing.objectives[1];
+    assert_eq!(previous.id, "previous_sco_completed");
+    assert_eq!(previous.maps[0].target, "com.scorm.golfsamples.sequencing.forcedsequential.playing_completed");
+    assert!(previous.maps[0].read_completion && !previous.maps[0].write_completion);
+    let quiz = &tree.children[4];
+    assert_eq!(quiz.sequencing.pre_rules.len(), 2);
+    assert!(quiz.sequencing.rollup.objective_satisfied && quiz.sequencing.delivery.objective_set_by_content);
 }
 
 #[test]
@@ -567,4 +581,33 @@ fn every_file_of_a_real_package_copies_with_its_hash() {
     }
     let claimed: u64 = source.entries().iter().map(|e| e.size).sum();
     assert_eq!(total, claimed);
+}
+
+#[test]
+fn scorm2004_4th_sequencing_runs_as_the_sn_book_says() {
+    use crate::scorm::sequencing::{definition::ActivityDef, ActivityTree, NavRequest, Outcome, ScoResult, Sequencer, State};
+    let Some(p) = ok("scorm2004/golf-4th-seq-posttestrollup.zip") else {
+        return;
+    };
+    let def: ActivityDef = serde_json::from_value(p.metadata["activityTree"].clone()).unwrap();
+    let tree = ActivityTree::new(&def);
+    let mut state = State::for_tree(&tree, 1);
+    let mut seq = Sequencer::new(&tree, &mut state);
+    let playing = tree.find("playing_item").unwrap();
+    assert_eq!(seq.open(), Ok(Outcome::Deliver(playing)));
+    let view = seq.view();
+    let shown = |id: &str| view.activities.iter().find(|a| a.id == id).unwrap().clone();
+    assert!(!shown("etuqiette_item").selectable, "disabled until Playing is completed");
+    assert!(shown("assessment_item").hidden, "the quiz is hidden from choice until then");
+    assert_eq!(seq.navigate(&NavRequest::Choice("etuqiette_item".into())).unwrap_err().code, "DB.1.1-3");
+    seq.report(playing, &ScoResult { completed: Some(true), ..ScoResult::default() });
+    let etiquette = tree.find("etuqiette_item").unwrap();
+    assert_eq!(seq.navigate(&NavRequest::Continue), Ok(Outcome::Deliver(etiquette)));
+    assert!(!seq.view().activities.iter().find(|a| a.id == "handicapping_item").unwrap().selectable);
+    let quiz = tree.find("assessment_item").unwrap();
+    assert_eq!(seq.navigate(&NavRequest::Jump("assessment_item".into())), Ok(Outcome::Deliver(quiz)), "jump passes hiddenFromChoice");
+    seq.report(quiz, &ScoResult { completed: Some(true), satisfied: Some(true), measure: Some(0.9), ..ScoResult::default() });
+    assert_eq!(seq.navigate(&NavRequest::ExitAll), Ok(Outcome::EndSession));
+    let root = 0;
+    assert_eq!(seq.satisfied(root, seq.primary(root)), Some(true), "only the post test rolls up");
 }

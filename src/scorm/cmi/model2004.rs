@@ -108,8 +108,9 @@ fn spec(pattern: &str) -> Option<Spec> {
         }
         "cmi.total_time" => with_default(ro(Ty::Interval), "PT0H0M0S"),
         "adl.nav.request" => with_default(rw(Ty::NavRequest), "_none_"),
-        // Whether a request would be honoured is the sequencer's to say; this
-        // LMS does not sequence inside the SCO, so it always answers "unknown".
+        // Whether a request would be honoured is the sequencer's to say: the player's
+        // launch state carries its answer in a sequenced course (app::scorm), and
+        // without one the default is "unknown".
         "adl.nav.request_valid.continue" | "adl.nav.request_valid.previous" => {
             with_default(ro(Ty::Vocab(RESULT_VALID)), "unknown")
         }
