@@ -37,6 +37,9 @@ function copyNames() {
   });
 }
 
+// Learn at once, on start, whether a copy exists.
+copyNames();
+
 self.addEventListener('message', function (event) {
   if (event.data === 'offline-changed') event.waitUntil(copyNames());
 });
@@ -118,7 +121,12 @@ self.addEventListener('fetch', function (event) {
   var request = event.request;
   if (request.method !== 'GET') return;
   var url = new URL(request.url);
-  if (url.origin !== self.location.origin || url.pathname.indexOf('/api/') === 0 || haveCopies === false) return;
+  // Until the worker knows there is a stored copy it stays out of the way entirely: a
+  // navigation it answered while not knowing yet (network first) broke SCORM lessons'
+  // launch and resume in Chromium (scorm_browser::*). The cost: the very first page of a
+  // visit after the worker started (the device woke offline) is not answered from a copy;
+  // the next one is.
+  if (url.origin !== self.location.origin || url.pathname.indexOf('/api/') === 0 || haveCopies !== true) return;
   var key = contentKey(url);
   if (key) {
     event.respondWith(stored(key).then(function (hit) {
