@@ -259,7 +259,6 @@ async fn settle(state: &AppState, s: &SessionRow) -> Result<(), AppError> {
     let (blocks, course_done) = satisfied(&structure, &met);
     let meta: Value = serde_json::from_str(&versions::metadata(&state.db, item.version_id).await?).unwrap_or_default();
     let course_key = meta["courseId"].as_str().unwrap_or_default().to_string();
-    let course = courses::get(&state.db, s.course_id).await?;
     let mut objects: Vec<(String, Value)> = Vec::new();
     for key in blocks.iter().filter(|k| !said(k, SATISFIED)) {
         let title = items.iter().find(|i| &i.identifier == key).map_or(key.as_str(), |i| i.title.as_str());
@@ -268,6 +267,7 @@ async fn settle(state: &AppState, s: &SessionRow) -> Result<(), AppError> {
     }
     if course_done && !course_key.is_empty() && !said(&course_key, SATISFIED) {
         let id = format!("urn:courseware:cmi5:course:{}", s.course_id);
+        let course = courses::get(&state.db, s.course_id).await?;
         objects.push((course_key.clone(), activity(&id, "course", &course.title)));
     }
     for (key, object) in objects {

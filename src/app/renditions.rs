@@ -229,26 +229,38 @@ pub struct VideoPlayer {
     pub choices_json: String,
 }
 
+/// A video lesson's version, launch path and source blob, and what its job made; `None`
+/// for other lessons and until the renditions are made.
+async fn rendered(state: &AppState, item_id: i64) -> Result<Option<(i64, String, String, Made)>, AppError> {
+    let item = crate::db::courses::item(&state.db, item_id).await?;
+    let Some(launch) = item.launch.filter(|_| item.kind == "video") else { return Ok(None) };
+    let file = crate::db::courses::version_file(&state.db, item.version_id, &launch).await?;
+    Ok(made_for(state, &file.sha256).await?.map(|made| (item.version_id, launch, file.sha256, made)))
+}
+
+/// The rendition a choice names: `smooth` the smallest picture, `standard` 360p (or the
+/// second), `high` the largest when it is at least 480 lines, `audio` audio only.
+fn pick<'a>(made: &'a Made, key: &str) -> Option<&'a transcode::Variant> {
+    let mut video = made.variants.iter().filter(|v| v.height > 0);
+    let by_name = |name: &str| made.variants.iter().find(|v| v.name == name);
+    match key {
+        "smooth" => video.next(),
+        "standard" => by_name("360p").or_else(|| video.nth(1)),
+        "high" => video.last().filter(|v| v.height >= 480),
+        "audio" => by_name("audio"),
+        _ => None,
+    }
+}
+
 /// The player of video lesson `item_id` once its renditions exist; `None` before (the
 /// original plays) and for other lessons.
 pub async fn player_for(state: &AppState, item_id: i64) -> Result<Option<VideoPlayer>, AppError> {
-    let item = crate::db::courses::item(&state.db, item_id).await?;
-    let Some(launch) = item.launch.as_deref().filter(|_| item.kind == "video") else { return Ok(None) };
-    let file = crate::db::courses::version_file(&state.db, item.version_id, launch).await?;
-    let Some(made) = made_for(state, &file.sha256).await? else { return Ok(None) };
-    let token = state.signer.issue(item.version_id, crate::auth::media_token::now_secs());
-    let url = |path: &str| super::content::rendition_url(item.version_id, &token, &file.sha256, path);
-    let by_name = |name: &str| made.variants.iter().find(|v| v.name == name);
-    let video: Vec<&transcode::Variant> = made.variants.iter().filter(|v| v.height > 0).collect();
-    let picks = [
-        ("smooth", video.first().copied()),
-        ("standard", by_name("360p").or(video.get(1).copied())),
-        ("high", video.last().copied().filter(|v| v.height >= 480)),
-        ("audio", by_name("audio")),
-    ];
-    let choices: Vec<QualityChoice> = picks
+    let Some((version_id, _, source, made)) = rendered(state, item_id).await? else { return Ok(None) };
+    let token = state.signer.issue(version_id, crate::auth::media_token::now_secs());
+    let url = |path: &str| super::content::rendition_url(version_id, &token, &source, path);
+    let choices: Vec<QualityChoice> = ["smooth", "standard", "high", "audio"]
         .into_iter()
-        .filter_map(|(key, v)| v.map(|v| QualityChoice { key, url: url(&v.file), height: v.height, bandwidth: v.bandwidth }))
+        .filter_map(|key| pick(&made, key).map(|v| QualityChoice { key, url: url(&v.file), height: v.height, bandwidth: v.bandwidth }))
         .collect();
     let choices_json = serde_json::to_string(&choices).expect("serialisable");
     let thumbnails = made.thumbnails.as_ref().map(|t| ThumbnailStrip { url: url(&t.file), width: t.width, height: t.height, columns: t.columns, count: t.count, interval: t.interval });
@@ -256,27 +268,16 @@ pub async fn player_for(state: &AppState, item_id: i64) -> Result<Option<VideoPl
 }
 
 /// For an offline copy of video lesson `item_id`: its launch path (the file it replaces)
-/// and the version-relative paths and sizes of the rendition `quality` names and the poster.
-/// `None` until the renditions are made.
+/// and the version-relative paths and sizes of the rendition `quality` names (the
+/// smallest picture when it names none that exists) and the poster. `None` until the
+/// renditions are made.
 pub async fn offline_files(state: &AppState, item_id: i64, quality: &str) -> Result<Option<(String, Vec<(String, i64)>)>, AppError> {
-    let item = crate::db::courses::item(&state.db, item_id).await?;
-    let Some(launch) = item.launch.clone().filter(|_| item.kind == "video") else { return Ok(None) };
-    let file = crate::db::courses::version_file(&state.db, item.version_id, &launch).await?;
-    let Some(made) = made_for(state, &file.sha256).await? else { return Ok(None) };
-    let video: Vec<&transcode::Variant> = made.variants.iter().filter(|v| v.height > 0).collect();
-    let chosen = match quality {
-        "audio" => made.variants.iter().find(|v| v.height == 0),
-        "standard" => made.variants.iter().find(|v| v.name == "360p").or(video.get(1).copied()),
-        "high" => video.last().copied(),
-        _ => video.first().copied(),
-    };
-    let Some(chosen) = chosen.or(video.first().copied()) else { return Ok(None) };
-    let mut wanted = vec![chosen.file.clone()];
-    wanted.extend(made.poster.clone());
+    let Some((version_id, launch, source, made)) = rendered(state, item_id).await? else { return Ok(None) };
+    let Some(chosen) = pick(&made, quality).or_else(|| pick(&made, "smooth")) else { return Ok(None) };
     let mut files = Vec::new();
-    for path in wanted {
-        let Some((_, size, _)) = store::file_of_version(&state.db, item.version_id, &file.sha256, &path).await? else { continue };
-        files.push((format!("{}{}/{path}", super::content::RENDITIONS_PREFIX, file.sha256), size));
+    for path in std::iter::once(&chosen.file).chain(made.poster.as_ref()) {
+        let Some((_, size, _)) = store::file_of_version(&state.db, version_id, &source, path).await? else { continue };
+        files.push((format!("{}{source}/{path}", super::content::RENDITIONS_PREFIX), size));
     }
     Ok(Some((launch, files)))
 }

@@ -113,7 +113,7 @@ pub async fn show_lesson(
     let item = items.remove(index);
     let quiz = quizzes::quiz_page(&state, scope.user.as_ref(), &item, query.attempt.as_deref(), env.lang).await?;
     let scorm = if locked { None } else { crate::routes::scorm::player_for(&state, &req, scope.user.as_ref(), &course, item.item.id).await? };
-    let video = if locked { None } else { crate::app::renditions::player_for(&state, item.item.id).await? };
+    let video = if locked || item.item.kind != "video" { None } else { crate::app::renditions::player_for(&state, item.item.id).await? };
     let scorm = match (scorm, &sequencing) {
         (Some(player), Some(s)) if !player.launch_json.is_empty() => Some(player.with_nav_validity(s.can_continue, s.can_previous)),
         (player, _) => player,
