@@ -150,6 +150,27 @@ impl TestApp {
     }
 
     /// Starts a second server over the same data folder and database, as a restart would.
+    /// A server as its own process over this test's data folder and database, with these
+    /// `COURSEWARE_*` values besides the admin password; returns it and its address.
+    pub fn start_server_process(&self, env: &[(&str, &str)]) -> (std::process::Child, String) {
+        use std::io::BufRead;
+        let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_courseware"))
+            .args(["--bind", "127.0.0.1:0", "--data-dir", self.data_dir.path().to_str().unwrap()])
+            .args(["--database-url", &self.settings.database_url, "serve"])
+            .env("COURSEWARE_LOG", "warn")
+            .env("COURSEWARE_ADMIN_PASSWORD", ADMIN_PASSWORD)
+            .envs(env.iter().copied())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(server.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let base = line.trim().rsplit(' ').next().unwrap().trim_end_matches('/').to_string();
+        assert!(base.starts_with("http://127.0.0.1:"), "{line}");
+        (server, base)
+    }
+
     pub async fn restart(&self) -> Application {
         let state = courseware::cli::build_state(self.settings.clone()).await.expect("restart");
         Application::build(state).expect("restart builds")

@@ -4,35 +4,20 @@
 //! rebuild from the log gives. Folds that fail (on Postgres, run aside from the appends) hold
 //! up no heartbeat and lose none.
 
-use std::io::BufRead;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::helpers::{spawn_app, TestApp, ADMIN_PASSWORD};
+use crate::helpers::{spawn_app, TestApp};
 use crate::progress::{course_progress, item_id, learner, now_ms, rebuild};
 use courseware::db::{progress, progress_pending};
 
-/// A second server, as its own process, over the same data folder and database.
+/// A second server, as its own process, over the same data folder and database. No ffmpeg
+/// beside the load: the measurement is of heartbeats.
 fn start_server(app: &TestApp) -> (Child, String) {
-    let mut server = Command::new(env!("CARGO_BIN_EXE_courseware"))
-        .args(["--bind", "127.0.0.1:0", "--data-dir", app.data_dir.path().to_str().unwrap()])
-        .args(["--database-url", &app.settings.database_url, "serve"])
-        .env("COURSEWARE_LOG", "warn")
-        .env("COURSEWARE_ADMIN_PASSWORD", ADMIN_PASSWORD)
-        // No ffmpeg beside the load: the measurement is of heartbeats.
-        .env("COURSEWARE_TRANSCODE_WORKERS", "0")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufReader::new(server.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let base = line.trim().rsplit(' ').next().unwrap().trim_end_matches('/').to_string();
-    assert!(base.starts_with("http://127.0.0.1:"), "{line}");
-    (server, base)
+    app.start_server_process(&[("COURSEWARE_TRANSCODE_WORKERS", "0")])
 }
 
 /// 16 connections sending single-event heartbeats until `stop` is set or 45 s have passed;

@@ -4,14 +4,14 @@
 //! without ffmpeg that says so and plays the original, and gc removing renditions with
 //! their video.
 
-use std::io::{BufRead, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::helpers::{spawn_app_with_env, Options, TestApp, ADMIN_PASSWORD};
+use crate::helpers::{spawn_app_with_env, Options, TestApp};
 
 fn have_ffmpeg() -> bool {
     let ok = |p: &str| Command::new(p).arg("-version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success());
@@ -226,22 +226,7 @@ async fn without_ffmpeg_the_import_and_the_teacher_are_told_and_the_original_pla
 
 /// A server of its own over the test's data folder and database, with renditions on.
 fn start_server(app: &TestApp) -> (std::process::Child, String) {
-    let mut server = Command::new(env!("CARGO_BIN_EXE_courseware"))
-        .args(["--bind", "127.0.0.1:0", "--data-dir", app.data_dir.path().to_str().unwrap()])
-        .args(["--database-url", &app.settings.database_url, "serve"])
-        .env("COURSEWARE_LOG", "warn")
-        .env("COURSEWARE_ADMIN_PASSWORD", ADMIN_PASSWORD)
-        .env("COURSEWARE_IMPORT_DEMO", "false")
-        .env("COURSEWARE_CONTENT_BIND", "127.0.0.1:0")
-        .env("COURSEWARE_TRANSCODE_WORKERS", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufReader::new(server.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let base = line.trim().rsplit(' ').next().unwrap().trim_end_matches('/').to_string();
-    (server, base)
+    app.start_server_process(&[("COURSEWARE_IMPORT_DEMO", "false"), ("COURSEWARE_CONTENT_BIND", "127.0.0.1:0"), ("COURSEWARE_TRANSCODE_WORKERS", "1")])
 }
 
 #[tokio::test]
